@@ -1,0 +1,78 @@
+// Tangent's C kernels: a small, flat, prefixed API (`tk_`) on raw row-major buffers.
+//
+// Rules for this layer:
+//  - no allocation policy beyond short-lived scratch, no I/O, no global state except thread settings;
+//  - every function is safe to call with count 0;
+//  - reductions are deterministic: the result does not depend on the number of OpenMP threads
+//    (work is split into fixed-size chunks whose partial sums are added in order);
+//  - parallelism is OpenMP inside each call; callers must not call these from inside a BLAS call.
+// The Swift layer (TangentCore) owns memory and is the only caller.
+#ifndef TANGENT_KERNELS_H
+#define TANGENT_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- Threads and CPU features -------------------------------------------------------------------------
+/// Number of OpenMP threads kernels will use.
+int tk_max_threads(void);
+/// Sets the number of OpenMP threads kernels will use (values < 1 are ignored).
+void tk_set_max_threads(int threads);
+/// 1 when the CPU supports AVX-512F (and the kernels dispatch to their AVX-512 variants), else 0.
+int tk_cpu_has_avx512(void);
+/// Disables (0) or re-enables (1) the AVX-512 variants, to measure both paths. Default 1.
+void tk_set_avx512_enabled(int enabled);
+
+// ---- Gram ---------------------------------------------------------------------------------------------
+/// G = A·Aᵀ for A of shape (n, p) (row-major, row stride lda >= p) into G of shape (n, n) (row stride ldg).
+/// Blocked over output tiles (upper triangle only, then mirrored) and over p; OpenMP over tiles; SIMD
+/// micro-kernels along p. The full symmetric result is written.
+void tk_gram_f64(const double *a, int64_t n, int64_t p, int64_t lda, double *g, int64_t ldg);
+void tk_gram_f32(const float *a, int64_t n, int64_t p, int64_t lda, float *g, int64_t ldg);
+
+/// Copies the upper triangle of the square matrix A (n×n, row stride lda) onto its lower triangle.
+void tk_symmetrize_upper_f64(double *a, int64_t n, int64_t lda);
+void tk_symmetrize_upper_f32(float *a, int64_t n, int64_t lda);
+
+// ---- Fused element-wise passes ------------------------------------------------------------------------
+/// C[i] += alpha·A[i]·B[i] for i < count (Hadamard multiply-accumulate; one pass over three arrays).
+void tk_hadamard_accumulate_f64(int64_t count, double alpha, const double *a, const double *b, double *c);
+void tk_hadamard_accumulate_f32(int64_t count, float alpha, const float *a, const float *b, float *c);
+
+/// A[i, j] *= s[i] for a (rows × cols) matrix with row stride lda.
+void tk_scale_rows_f64(int64_t rows, int64_t cols, const double *s, double *a, int64_t lda);
+void tk_scale_rows_f32(int64_t rows, int64_t cols, const float *s, float *a, int64_t lda);
+
+/// A[i, j] *= s[j] for a (rows × cols) matrix with row stride lda.
+void tk_scale_cols_f64(int64_t rows, int64_t cols, const double *s, double *a, int64_t lda);
+void tk_scale_cols_f32(int64_t rows, int64_t cols, const float *s, float *a, int64_t lda);
+
+// ---- Reductions (deterministic for any thread count; f32 inputs accumulate in double) --------------------
+/// Σ x[i]
+double tk_sum_f64(int64_t count, const double *x);
+double tk_sum_f32(int64_t count, const float *x);
+/// Σ x[i]·y[i]
+double tk_dot_f64(int64_t count, const double *x, const double *y);
+double tk_dot_f32(int64_t count, const float *x, const float *y);
+/// max |x[i]| (0 for count 0; NaN if any element is NaN)
+double tk_max_abs_f64(int64_t count, const double *x);
+double tk_max_abs_f32(int64_t count, const float *x);
+/// Index of the first element that is NaN or ±inf, or -1 when all are finite.
+int64_t tk_first_nonfinite_f64(int64_t count, const double *x);
+int64_t tk_first_nonfinite_f32(int64_t count, const float *x);
+
+// ---- Measurement --------------------------------------------------------------------------------------
+/// Measured double-precision FMA throughput of this machine in GFLOP/s (1 FMA = 2 flops), using all
+/// kernel threads, independent FMA chains in registers, the widest enabled vector ISA, for about
+/// `seconds` seconds.
+double tk_fma_peak_gflops_f64(double seconds);
+/// Wall clock in seconds (monotonic).
+double tk_wall_seconds(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// C kernels are always optimized (debug builds would otherwise compile them at -O0, 20x slower) and use
+/// OpenMP from LLVM 19's libomp (Debian: libomp-19-dev). The baseline ISA is x86-64-v3 (AVX2 + FMA);
+/// AVX-512 code paths are selected at run time. See docs/design.md and ../shared/BUILD-NOTES.md.
+let kernelFlags: [String] = [
+    "-fopenmp", "-idirafter", "/usr/lib/llvm-19/lib/clang/19/include",
+    "-O3", "-march=x86-64-v3", "-ffp-contract=fast",
+]
+
+let package = Package(
+    name: "Tangent",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tangent", targets: ["tangent"]),
+        .library(name: "TangentCore", targets: ["TangentCore"]),
+        .library(name: "TangentCLI", targets: ["TangentCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "CKernels",
+            path: "CKernels",
+            cSettings: [.unsafeFlags(kernelFlags)],
+            linkerSettings: [.linkedLibrary("omp5")]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "TangentCore",
+            dependencies: ["CKernels", "COpenBLAS", "CZlib"]
+        ),
+        .target(
+            name: "TangentCLI",
+            dependencies: [
+                "TangentCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "tangent",
+            dependencies: ["TangentCLI"]
+        ),
+        .testTarget(
+            name: "TangentCoreTests",
+            dependencies: ["TangentCore"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

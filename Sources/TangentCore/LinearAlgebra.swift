@@ -1,0 +1,64 @@
+/// Products through OpenBLAS: GEMM with transposes and the Gram matrix through SYRK.
+extension Matrix {
+    /// Throws `tooLarge` when a dimension does not fit the 32-bit BLAS/LAPACK interface.
+    static func checkInterface(_ dims: Int...) throws {
+        if let big = dims.first(where: { $0 > Int(Int32.max) }) {
+            throw NumericsError(.tooLarge, "dimension \(big) exceeds the 32-bit BLAS/LAPACK interface (\(Int32.max))")
+        }
+    }
+
+    /// op(A)·op(B)·alpha, where op transposes when asked (OpenBLAS GEMM).
+    ///
+    /// Throws `shapeMismatch` when the inner dimensions differ.
+    public func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false,
+                       alpha: Scalar = 1) throws -> Matrix {
+        let (m, k) = transposeSelf ? (columns, rows) : (rows, columns)
+        let (k2, n) = transposeOther ? (other.columns, other.rows) : (other.rows, other.columns)
+        guard k == k2 else {
+            throw NumericsError(.shapeMismatch,
+                                "cannot multiply \(m)×\(k) by \(k2)×\(n): inner dimensions \(k) and \(k2) differ")
+        }
+        try Matrix.checkInterface(m, n, k)
+        var c = Matrix(rows: m, columns: n)
+        if m == 0 || n == 0 { return c }
+        if k == 0 { return c }
+        Scalar._gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k, alpha: alpha,
+                     a: elements, lda: Swift.max(columns, 1), b: other.elements, ldb: Swift.max(other.columns, 1),
+                     beta: 0, c: &c.elements, ldc: Swift.max(n, 1))
+        return c
+    }
+
+    /// Which algorithm computes a Gram matrix.
+    public enum GramMethod: String, Sendable, CaseIterable {
+        /// OpenBLAS SYRK on the upper triangle, mirrored by the C kernel. The default: fastest here.
+        case blas
+        /// Tangent's blocked OpenMP + SIMD C kernel (an independent second algorithm).
+        case kernel
+    }
+
+    /// G = A·Aᵀ (rows are samples): G_ij = Σ_k A_ik A_jk, the full symmetric n×n result.
+    public func gram(method: GramMethod = .blas) -> Matrix {
+        var g = Matrix(rows: rows, columns: rows)
+        if rows == 0 || columns == 0 { return g }
+        switch method {
+        case .blas:
+            precondition(rows <= Int(Int32.max) && columns <= Int(Int32.max), "Gram too large for 32-bit BLAS")
+            Scalar._syrkUpper(n: rows, k: columns, alpha: 1, a: elements, lda: columns, c: &g.elements, ldc: rows)
+            Scalar._symmetrizeUpper(n: rows, a: &g.elements, lda: rows)
+        case .kernel:
+            Scalar._gramKernel(n: rows, p: columns, a: elements, lda: columns, g: &g.elements, ldg: rows)
+        }
+        return g
+    }
+
+    /// Aᵀ·A (columns are samples): the n_columns × n_columns Gram of the columns.
+    public func columnGram() -> Matrix { transposed.gram() }
+}
+
+/// A·B for code whose shapes are known to match.
+extension Matrix {
+    /// A·B; shapes must match (precondition). Use `matmul` to get a thrown error instead.
+    public static func * (lhs: Matrix, rhs: Matrix) -> Matrix {
+        do { return try lhs.matmul(rhs) } catch { preconditionFailure("\(error)") }
+    }
+}

@@ -1,0 +1,61 @@
+/// Element-wise arithmetic and norms. Shape mismatches are programmer errors here (precondition), since these
+/// operators cannot throw; validate user-provided shapes before calling them.
+extension Matrix {
+    public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
+        precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "shape mismatch in +")
+        var out = lhs
+        for i in 0..<out.elements.count { out.elements[i] += rhs.elements[i] }
+        return out
+    }
+
+    public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
+        precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "shape mismatch in -")
+        var out = lhs
+        for i in 0..<out.elements.count { out.elements[i] -= rhs.elements[i] }
+        return out
+    }
+
+    public static func * (lhs: Scalar, rhs: Matrix) -> Matrix { rhs.map { lhs * $0 } }
+
+    /// Σ_ij A_ij·B_ij (the Frobenius inner product ⟨A, B⟩_F), accumulated in Double.
+    public func frobeniusInner(_ other: Matrix) -> Double {
+        precondition(rows == other.rows && columns == other.columns, "shape mismatch in frobeniusInner")
+        return Scalar._dot(elements, other.elements)
+    }
+
+    /// ‖A‖_F = √(Σ_ij A_ij²), accumulated in Double.
+    public var frobeniusNorm: Double { Scalar._dot(elements, elements).squareRoot() }
+
+    /// max_ij |A_ij|
+    public var maxAbs: Double { Scalar._maxAbs(elements) }
+
+    /// Σ_ij A_ij, accumulated in Double.
+    public var sum: Double { Scalar._sum(elements) }
+
+    /// Multiplies row i by `scales[i]` (fused C kernel).
+    public mutating func scaleRows(by scales: [Scalar]) {
+        precondition(scales.count == rows, "scaleRows needs one scale per row")
+        Scalar._scaleRows(rows: rows, cols: columns, s: scales, a: &elements)
+    }
+
+    /// Multiplies column j by `scales[j]` (fused C kernel).
+    public mutating func scaleColumns(by scales: [Scalar]) {
+        precondition(scales.count == columns, "scaleColumns needs one scale per column")
+        Scalar._scaleColumns(rows: rows, cols: columns, s: scales, a: &elements)
+    }
+
+    /// self += alpha·(A ⊙ B), the Hadamard multiply-accumulate, in one fused pass (C kernel).
+    public mutating func addHadamard(_ a: Matrix, _ b: Matrix, scaledBy alpha: Scalar = 1) {
+        precondition(a.rows == rows && a.columns == columns && b.rows == rows && b.columns == columns,
+                     "shape mismatch in addHadamard")
+        Scalar._hadamardAccumulate(alpha: alpha, a: a.elements, b: b.elements, c: &elements)
+    }
+
+    /// Largest |A_ij − B_ij| / max(max|B|, tiny): a relative difference for tests and checks.
+    public func relativeDifference(to reference: Matrix) -> Double {
+        precondition(rows == reference.rows && columns == reference.columns, "shape mismatch")
+        var diff = 0.0
+        for i in 0..<elements.count { diff = Swift.max(diff, Double(abs(elements[i] - reference.elements[i]))) }
+        return diff / Swift.max(reference.maxAbs, Double.leastNormalMagnitude)
+    }
+}

@@ -1,0 +1,182 @@
+import CKernels
+import COpenBLAS
+
+/// The element types Tangent computes in: `Double` (float64) and `Float` (float32).
+///
+/// The underscored requirements are the bridge to OpenBLAS, LAPACKE and the C kernels. They take Swift arrays
+/// (row-major, with explicit leading dimensions) so that no raw pointer appears in TangentCore's public API;
+/// use the `Matrix` operations instead of calling them directly.
+public protocol TangentScalar: BinaryFloatingPoint, Sendable, LosslessStringConvertible
+where Self.RawSignificand: FixedWidthInteger {
+    /// The numpy name of the type: `float64` or `float32`.
+    static var precisionName: String { get }
+
+    static func _gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self, a: [Self], lda: Int,
+                      b: [Self], ldb: Int, beta: Self, c: inout [Self], ldc: Int)
+    /// Upper triangle of C = alpha·A·Aᵀ (A: n×k, row-major); the lower triangle is left untouched.
+    static func _syrkUpper(n: Int, k: Int, alpha: Self, a: [Self], lda: Int, c: inout [Self], ldc: Int)
+    static func _gramKernel(n: Int, p: Int, a: [Self], lda: Int, g: inout [Self], ldg: Int)
+    static func _symmetrizeUpper(n: Int, a: inout [Self], lda: Int)
+    static func _hadamardAccumulate(alpha: Self, a: [Self], b: [Self], c: inout [Self])
+    static func _scaleRows(rows: Int, cols: Int, s: [Self], a: inout [Self])
+    static func _scaleColumns(rows: Int, cols: Int, s: [Self], a: inout [Self])
+    static func _sum(_ x: [Self]) -> Double
+    static func _dot(_ x: [Self], _ y: [Self]) -> Double
+    static func _maxAbs(_ x: [Self]) -> Double
+    static func _firstNonFinite(_ x: [Self]) -> Int?
+
+    // LAPACKE, row-major layout. Return LAPACK's `info`.
+    static func _syevd(vectors: Bool, n: Int, a: inout [Self], w: inout [Self]) -> Int32
+    static func _syevr(vectors: Bool, n: Int, il: Int, iu: Int, a: inout [Self], w: inout [Self],
+                       z: inout [Self], found: inout Int) -> Int32
+    static func _potrf(n: Int, a: inout [Self]) -> Int32
+    static func _potrs(n: Int, nrhs: Int, a: [Self], b: inout [Self]) -> Int32
+    static func _gesdd(vectors: Bool, m: Int, n: Int, a: inout [Self], s: inout [Self], u: inout [Self],
+                       vt: inout [Self]) -> Int32
+    static func _gelsd(m: Int, n: Int, nrhs: Int, a: inout [Self], b: inout [Self], s: inout [Self],
+                       rcond: Self, rank: inout Int) -> Int32
+}
+
+@inline(__always) private func trans(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
+@inline(__always) private func ch(_ c: Unicode.Scalar) -> CChar { CChar(UInt8(ascii: c)) }
+@inline(__always) private func li(_ v: Int) -> Int32 { Int32(v) }
+
+extension Double: TangentScalar {
+    public static var precisionName: String { "float64" }
+
+    public static func _gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: [Double],
+                             lda: Int, b: [Double], ldb: Int, beta: Double, c: inout [Double], ldc: Int) {
+        cblas_dgemm(CblasRowMajor, trans(transA), trans(transB), Int32(m), Int32(n), Int32(k), alpha, a,
+                    Int32(lda), b, Int32(ldb), beta, &c, Int32(ldc))
+    }
+    public static func _syrkUpper(n: Int, k: Int, alpha: Double, a: [Double], lda: Int, c: inout [Double],
+                                  ldc: Int) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), alpha, a, Int32(lda), 0, &c,
+                    Int32(ldc))
+    }
+    public static func _gramKernel(n: Int, p: Int, a: [Double], lda: Int, g: inout [Double], ldg: Int) {
+        tk_gram_f64(a, Int64(n), Int64(p), Int64(lda), &g, Int64(ldg))
+    }
+    public static func _symmetrizeUpper(n: Int, a: inout [Double], lda: Int) {
+        tk_symmetrize_upper_f64(&a, Int64(n), Int64(lda))
+    }
+    public static func _hadamardAccumulate(alpha: Double, a: [Double], b: [Double], c: inout [Double]) {
+        tk_hadamard_accumulate_f64(Int64(c.count), alpha, a, b, &c)
+    }
+    public static func _scaleRows(rows: Int, cols: Int, s: [Double], a: inout [Double]) {
+        tk_scale_rows_f64(Int64(rows), Int64(cols), s, &a, Int64(cols))
+    }
+    public static func _scaleColumns(rows: Int, cols: Int, s: [Double], a: inout [Double]) {
+        tk_scale_cols_f64(Int64(rows), Int64(cols), s, &a, Int64(cols))
+    }
+    public static func _sum(_ x: [Double]) -> Double { tk_sum_f64(Int64(x.count), x) }
+    public static func _dot(_ x: [Double], _ y: [Double]) -> Double { tk_dot_f64(Int64(x.count), x, y) }
+    public static func _maxAbs(_ x: [Double]) -> Double { tk_max_abs_f64(Int64(x.count), x) }
+    public static func _firstNonFinite(_ x: [Double]) -> Int? {
+        let i = tk_first_nonfinite_f64(Int64(x.count), x)
+        return i < 0 ? nil : Int(i)
+    }
+
+    public static func _syevd(vectors: Bool, n: Int, a: inout [Double], w: inout [Double]) -> Int32 {
+        LAPACKE_dsyevd(LAPACK_ROW_MAJOR, ch(vectors ? "V" : "N"), ch("U"), li(n), &a, li(n), &w)
+    }
+    public static func _syevr(vectors: Bool, n: Int, il: Int, iu: Int, a: inout [Double], w: inout [Double],
+                              z: inout [Double], found: inout Int) -> Int32 {
+        var m: Int32 = 0
+        var support = [Int32](repeating: 0, count: 2 * max(1, n))
+        let ldz = vectors ? iu - il + 1 : 1
+        let info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, ch(vectors ? "V" : "N"), ch("I"), ch("U"), li(n), &a, li(n),
+                                  0, 0, li(il), li(iu), 0, &m, &w, &z, li(ldz), &support)
+        found = Int(m)
+        return info
+    }
+    public static func _potrf(n: Int, a: inout [Double]) -> Int32 {
+        LAPACKE_dpotrf(LAPACK_ROW_MAJOR, ch("U"), li(n), &a, li(n))
+    }
+    public static func _potrs(n: Int, nrhs: Int, a: [Double], b: inout [Double]) -> Int32 {
+        LAPACKE_dpotrs(LAPACK_ROW_MAJOR, ch("U"), li(n), li(nrhs), a, li(n), &b, li(nrhs))
+    }
+    public static func _gesdd(vectors: Bool, m: Int, n: Int, a: inout [Double], s: inout [Double],
+                              u: inout [Double], vt: inout [Double]) -> Int32 {
+        let k = min(m, n)
+        return LAPACKE_dgesdd(LAPACK_ROW_MAJOR, ch(vectors ? "S" : "N"), li(m), li(n), &a, li(n), &s, &u,
+                              li(vectors ? k : 1), &vt, li(n))
+    }
+    public static func _gelsd(m: Int, n: Int, nrhs: Int, a: inout [Double], b: inout [Double], s: inout [Double],
+                              rcond: Double, rank: inout Int) -> Int32 {
+        var r: Int32 = 0
+        let info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, li(m), li(n), li(nrhs), &a, li(n), &b, li(nrhs), &s, rcond, &r)
+        rank = Int(r)
+        return info
+    }
+}
+
+extension Float: TangentScalar {
+    public static var precisionName: String { "float32" }
+
+    public static func _gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float],
+                             lda: Int, b: [Float], ldb: Int, beta: Float, c: inout [Float], ldc: Int) {
+        cblas_sgemm(CblasRowMajor, trans(transA), trans(transB), Int32(m), Int32(n), Int32(k), alpha, a,
+                    Int32(lda), b, Int32(ldb), beta, &c, Int32(ldc))
+    }
+    public static func _syrkUpper(n: Int, k: Int, alpha: Float, a: [Float], lda: Int, c: inout [Float],
+                                  ldc: Int) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), alpha, a, Int32(lda), 0, &c,
+                    Int32(ldc))
+    }
+    public static func _gramKernel(n: Int, p: Int, a: [Float], lda: Int, g: inout [Float], ldg: Int) {
+        tk_gram_f32(a, Int64(n), Int64(p), Int64(lda), &g, Int64(ldg))
+    }
+    public static func _symmetrizeUpper(n: Int, a: inout [Float], lda: Int) {
+        tk_symmetrize_upper_f32(&a, Int64(n), Int64(lda))
+    }
+    public static func _hadamardAccumulate(alpha: Float, a: [Float], b: [Float], c: inout [Float]) {
+        tk_hadamard_accumulate_f32(Int64(c.count), alpha, a, b, &c)
+    }
+    public static func _scaleRows(rows: Int, cols: Int, s: [Float], a: inout [Float]) {
+        tk_scale_rows_f32(Int64(rows), Int64(cols), s, &a, Int64(cols))
+    }
+    public static func _scaleColumns(rows: Int, cols: Int, s: [Float], a: inout [Float]) {
+        tk_scale_cols_f32(Int64(rows), Int64(cols), s, &a, Int64(cols))
+    }
+    public static func _sum(_ x: [Float]) -> Double { tk_sum_f32(Int64(x.count), x) }
+    public static func _dot(_ x: [Float], _ y: [Float]) -> Double { tk_dot_f32(Int64(x.count), x, y) }
+    public static func _maxAbs(_ x: [Float]) -> Double { tk_max_abs_f32(Int64(x.count), x) }
+    public static func _firstNonFinite(_ x: [Float]) -> Int? {
+        let i = tk_first_nonfinite_f32(Int64(x.count), x)
+        return i < 0 ? nil : Int(i)
+    }
+
+    public static func _syevd(vectors: Bool, n: Int, a: inout [Float], w: inout [Float]) -> Int32 {
+        LAPACKE_ssyevd(LAPACK_ROW_MAJOR, ch(vectors ? "V" : "N"), ch("U"), li(n), &a, li(n), &w)
+    }
+    public static func _syevr(vectors: Bool, n: Int, il: Int, iu: Int, a: inout [Float], w: inout [Float],
+                              z: inout [Float], found: inout Int) -> Int32 {
+        var m: Int32 = 0
+        var support = [Int32](repeating: 0, count: 2 * max(1, n))
+        let ldz = vectors ? iu - il + 1 : 1
+        let info = LAPACKE_ssyevr(LAPACK_ROW_MAJOR, ch(vectors ? "V" : "N"), ch("I"), ch("U"), li(n), &a, li(n),
+                                  0, 0, li(il), li(iu), 0, &m, &w, &z, li(ldz), &support)
+        found = Int(m)
+        return info
+    }
+    public static func _potrf(n: Int, a: inout [Float]) -> Int32 {
+        LAPACKE_spotrf(LAPACK_ROW_MAJOR, ch("U"), li(n), &a, li(n))
+    }
+    public static func _potrs(n: Int, nrhs: Int, a: [Float], b: inout [Float]) -> Int32 {
+        LAPACKE_spotrs(LAPACK_ROW_MAJOR, ch("U"), li(n), li(nrhs), a, li(n), &b, li(nrhs))
+    }
+    public static func _gesdd(vectors: Bool, m: Int, n: Int, a: inout [Float], s: inout [Float],
+                              u: inout [Float], vt: inout [Float]) -> Int32 {
+        let k = min(m, n)
+        return LAPACKE_sgesdd(LAPACK_ROW_MAJOR, ch(vectors ? "S" : "N"), li(m), li(n), &a, li(n), &s, &u,
+                              li(vectors ? k : 1), &vt, li(n))
+    }
+    public static func _gelsd(m: Int, n: Int, nrhs: Int, a: inout [Float], b: inout [Float], s: inout [Float],
+                              rcond: Float, rank: inout Int) -> Int32 {
+        var r: Int32 = 0
+        let info = LAPACKE_sgelsd(LAPACK_ROW_MAJOR, li(m), li(n), li(nrhs), &a, li(n), &b, li(nrhs), &s, rcond, &r)
+        rank = Int(r)
+        return info
+    }
+}

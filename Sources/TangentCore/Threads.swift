@@ -1,0 +1,33 @@
+import CKernels
+import COpenBLAS
+
+/// The thread budget of the numerics layer: OpenMP threads for the C kernels and OpenBLAS threads for BLAS and
+/// LAPACK calls. The two never run nested (no BLAS call happens inside an OpenMP region).
+public enum Threads {
+    /// Threads used by the C kernels.
+    public static var kernelThreads: Int { Int(tk_max_threads()) }
+    /// Threads used by OpenBLAS.
+    public static var blasThreads: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets both budgets (values < 1 are ignored).
+    public static func setBudget(_ threads: Int) {
+        guard threads >= 1 else { return }
+        tk_set_max_threads(Int32(threads))
+        openblas_set_num_threads(Int32(threads))
+    }
+
+    /// True when the CPU has AVX-512 and the kernels use their AVX-512 variants.
+    public static var hasAVX512: Bool { tk_cpu_has_avx512() != 0 }
+
+    /// Enables or disables the AVX-512 kernel variants (for benchmarking both paths).
+    public static func setAVX512Enabled(_ enabled: Bool) { tk_set_avx512_enabled(enabled ? 1 : 0) }
+}
+
+/// Machine measurements used as same-run references by benchmarks.
+public enum Machine {
+    /// Measured double-precision FMA peak in GFLOP/s using all kernel threads (about `seconds` seconds).
+    public static func measuredFMAPeakGFLOPS(seconds: Double = 1.0) -> Double { tk_fma_peak_gflops_f64(seconds) }
+
+    /// Monotonic wall-clock seconds.
+    public static func wallSeconds() -> Double { tk_wall_seconds() }
+}

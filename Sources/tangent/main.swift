@@ -1,0 +1,3 @@
+import TangentCLI
+
+TangentCLI.main()
