@@ -1,0 +1,85 @@
+import Foundation
+
+/// Fixed-size element types that can be bulk-copied from and to little/big-endian bytes.
+protocol NPYElement {
+    var byteSwappedElement: Self { get }
+}
+
+extension Double: NPYElement { var byteSwappedElement: Double { Double(bitPattern: bitPattern.byteSwapped) } }
+extension Float: NPYElement { var byteSwappedElement: Float { Float(bitPattern: bitPattern.byteSwapped) } }
+extension Int64: NPYElement { var byteSwappedElement: Int64 { byteSwapped } }
+extension Int32: NPYElement { var byteSwappedElement: Int32 { byteSwapped } }
+extension UInt8: NPYElement { var byteSwappedElement: UInt8 { self } }
+
+enum NPYElements {
+    static let hostIsLittleEndian = 1.littleEndian == 1
+
+    /// Copies `count` elements of `T` out of `raw` (which must hold at least `count * stride` bytes) with one
+    /// memcpy, byte-swapping afterwards if the file's byte order differs from the host's.
+    static func load<T: NPYElement>(_ raw: UnsafeRawBufferPointer, count: Int, bigEndian: Bool) -> [T] {
+        let byteCount = count * MemoryLayout<T>.stride
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if byteCount > 0, let source = raw.baseAddress, let target = buffer.baseAddress {
+                UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: byteCount)
+                if bigEndian == hostIsLittleEndian {
+                    for i in 0..<count { buffer[i] = buffer[i].byteSwappedElement }
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// Bools are stored one byte each; any non-zero byte is true (as numpy treats it).
+    static func loadBools(_ raw: UnsafeRawBufferPointer, count: Int) -> [Bool] {
+        [Bool](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer.initializeElement(at: i, to: raw[i] != 0) }
+            initialized = count
+        }
+    }
+
+    /// Appends `values` to `data` as little-endian bytes (one memcpy on little-endian hosts).
+    static func appendLittleEndian<T: NPYElement>(_ values: [T], to data: inout Data) {
+        if hostIsLittleEndian {
+            values.withUnsafeBufferPointer { data.append($0) }
+        } else {
+            values.map(\.byteSwappedElement).withUnsafeBufferPointer { data.append($0) }
+        }
+    }
+
+    /// Appends bools as bytes 0 and 1: Swift stores `Bool` as exactly one such byte, so this is a memcpy.
+    static func appendBools(_ values: [Bool], to data: inout Data) {
+        values.withUnsafeBufferPointer { bools in
+            bools.withMemoryRebound(to: UInt8.self) { data.append($0) }
+        }
+    }
+
+    /// Reorders elements stored in Fortran (column-major) order for `shape` into C (row-major) order.
+    /// `values.count` must be the product of `shape`.
+    static func fortranToC<T>(_ values: [T], shape: [Int]) -> [T] {
+        let rank = shape.count
+        guard rank > 1, !values.isEmpty else { return values }
+        // Fortran strides, in elements: axis 0 is contiguous.
+        var stride = [Int](repeating: 1, count: rank)
+        for axis in 1..<rank { stride[axis] = stride[axis - 1] * shape[axis - 1] }
+        var index = [Int](repeating: 0, count: rank)
+        return [T](unsafeUninitializedCapacity: values.count) { out, initialized in
+            values.withUnsafeBufferPointer { source in
+                var offset = 0
+                for position in 0..<values.count {
+                    out.initializeElement(at: position, to: source[offset])
+                    // Advance the C-order odometer (last axis fastest) and the matching Fortran offset.
+                    var axis = rank - 1
+                    while axis >= 0 {
+                        index[axis] += 1
+                        offset += stride[axis]
+                        if index[axis] < shape[axis] { break }
+                        offset -= stride[axis] * shape[axis]
+                        index[axis] = 0
+                        axis -= 1
+                    }
+                }
+            }
+            initialized = values.count
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// Reading and writing numpy `.npz` archives: zip files whose members `name.npy` each hold one array.
+///
+/// Writing stores members uncompressed (like `np.savez`), in the given order, with fixed timestamps so the
+/// output is reproducible. Reading accepts STORED and DEFLATE members (`np.savez` and
+/// `np.savez_compressed`), with or without Zip64 records, and verifies every member's CRC-32. Members whose
+/// names do not end in `.npy` (and directories) are ignored. Errors are `NPYError`; problems inside a member
+/// name it as `"archive.npz:member.npy"`.
+public enum NPZ {
+    /// The `.npz` bytes for `arrays`, stored as members `"<name>.npy"` in order.
+    ///
+    /// Throws `NPYError` `.corruptArchive` if a name is empty, repeated, or longer than a zip allows (the
+    /// archive would be unreadable or ambiguous), and `.shapeMismatch` for an array whose shape does not
+    /// match its storage.
+    public static func encode(_ arrays: [(name: String, array: NPYArray)]) throws -> Data {
+        try encode(arrays, forceZip64: false)
+    }
+
+    /// Decodes an archive into a dictionary keyed by member name without the `.npy` suffix.
+    public static func decode(_ data: Data, source: String = "<memory>") throws -> [String: NPYArray] {
+        let ordered = try decodeOrdered(data, source: source)
+        return Dictionary(ordered, uniquingKeysWith: { _, last in last })
+    }
+
+    /// Decodes an archive into `(name, array)` pairs in archive order; names lack the `.npy` suffix.
+    public static func decodeOrdered(_ data: Data, source: String = "<memory>") throws -> [(name: String, array: NPYArray)] {
+        try data.withUnsafeBytes { bytes in
+            var result: [(name: String, array: NPYArray)] = []
+            var seen = Set<String>()
+            for entry in try arrayEntries(in: bytes, source: source) {
+                guard seen.insert(entry.name).inserted else {
+                    throw ZipArchive.corrupt("the archive has more than one member named '\(entry.name)'", source)
+                }
+                let array = try ZipArchive.withContents(of: entry, in: bytes, source: source) { contents in
+                    try NPY.decode(bytes: contents, source: "\(source):\(entry.name)")
+                }
+                result.append((String(entry.name.dropLast(4)), array))
+            }
+            return result
+        }
+    }
+
+    /// Reads a `.npz` file into a dictionary keyed by member name without `.npy`. Errors name the path.
+    public static func read(contentsOf url: URL) throws -> [String: NPYArray] {
+        try decode(FileIO.read(url), source: url.path)
+    }
+
+    /// Reads a `.npz` file into `(name, array)` pairs in archive order. Errors name the path.
+    public static func readOrdered(contentsOf url: URL) throws -> [(name: String, array: NPYArray)] {
+        try decodeOrdered(FileIO.read(url), source: url.path)
+    }
+
+    /// Reads the single array `name` (without `.npy`) from a `.npz` file, decoding no other member.
+    /// Throws `.missingMember`, listing the available names, if the archive has no such array.
+    public static func read(member name: String, contentsOf url: URL) throws -> NPYArray {
+        let source = url.path
+        return try FileIO.read(url).withUnsafeBytes { bytes in
+            let entries = try arrayEntries(in: bytes, source: source)
+            let matches = entries.filter { $0.name == name + ".npy" }
+            guard matches.count <= 1 else {
+                throw ZipArchive.corrupt("the archive has more than one member named '\(name).npy'", source)
+            }
+            guard let entry = matches.first else {
+                let available = entries.map { "'\($0.name.dropLast(4))'" }.joined(separator: ", ")
+                throw NPYError(.missingMember,
+                               "the archive has no array named '\(name)' (member '\(name).npy'); it contains "
+                               + (available.isEmpty ? "no arrays" : available) + ". Check the name.",
+                               source: source)
+            }
+            return try ZipArchive.withContents(of: entry, in: bytes, source: source) { contents in
+                try NPY.decode(bytes: contents, source: "\(source):\(entry.name)")
+            }
+        }
+    }
+
+    /// Writes `arrays` to `url` as an `.npz` archive, atomically (temporary file, fsync, rename).
+    public static func write(_ arrays: [(name: String, array: NPYArray)], to url: URL) throws {
+        try FileIO.writeAtomically(encode(arrays, forceZip64: false, source: url.path), to: url)
+    }
+
+    // MARK: - Internals
+
+    /// `forceZip64` writes Zip64 records even for small archives, to exercise those paths in tests.
+    static func encode(_ arrays: [(name: String, array: NPYArray)], forceZip64: Bool,
+                       source: String = "<memory>") throws -> Data {
+        var seen = Set<String>()
+        var members: [(name: String, contents: Data)] = []
+        for (name, array) in arrays {
+            let member = name + ".npy"
+            guard !name.isEmpty, member.utf8.count <= Int(UInt16.max) else {
+                throw NPYError(.corruptArchive,
+                               "cannot save an array named '\(name.prefix(40))': names must be non-empty and at "
+                               + "most \(Int(UInt16.max) - 4) bytes of UTF-8. Choose another name.",
+                               source: source)
+            }
+            guard seen.insert(name).inserted else {
+                throw NPYError(.corruptArchive,
+                               "cannot save two arrays named '\(name)': the archive would be ambiguous. Give each "
+                               + "array a unique name.",
+                               source: source)
+            }
+            try NPY.checkConsistent(array, source: "\(source):\(member)")
+            members.append((member, NPY.encode(array)))
+        }
+        return ZipArchive.write(members, forceZip64: forceZip64)
+    }
+
+    /// The central-directory entries that hold arrays (names ending in `.npy`).
+    private static func arrayEntries(in bytes: UnsafeRawBufferPointer, source: String) throws -> [ZipArchive.Entry] {
+        try ZipArchive.entries(in: bytes, source: source).filter { $0.name.hasSuffix(".npy") }
+    }
+}

@@ -1,0 +1,373 @@
+import Foundation
+
+/// The minimal zip support `.npz` needs: reading STORED and DEFLATE members (with Zip64), and writing STORED
+/// members reproducibly (fixed 1980-01-01 timestamps, Zip64 records only where sizes or offsets require them).
+enum ZipArchive {
+    /// One central-directory entry.
+    struct Entry {
+        var name: String
+        var flags: UInt16
+        var method: UInt16
+        var crc32: UInt32
+        var compressedSize: UInt64
+        var uncompressedSize: UInt64
+        var localHeaderOffset: UInt64
+    }
+
+    static let localHeaderSignature: UInt32 = 0x0403_4B50
+    static let centralHeaderSignature: UInt32 = 0x0201_4B50
+    static let endSignature: UInt32 = 0x0605_4B50
+    static let zip64EndSignature: UInt32 = 0x0606_4B50
+    static let zip64LocatorSignature: UInt32 = 0x0706_4B50
+    static let zip64ExtraID: UInt16 = 0x0001
+    static let max32: UInt64 = 0xFFFF_FFFF
+    static let max16: UInt64 = 0xFFFF
+    /// 1980-01-01 in MS-DOS date format (the time field is 00:00:00 = 0).
+    static let dosDate1980: UInt16 = (0 << 9) | (1 << 5) | 1
+    /// DEFLATE cannot expand data by more than about 1032:1; larger declared sizes are corrupt.
+    static let maxDeflateRatio: UInt64 = 1032
+
+    // MARK: - Reading
+
+    /// The central directory of the archive in `bytes`, in archive order.
+    static func entries(in bytes: UnsafeRawBufferPointer, source: String) throws -> [Entry] {
+        let view = ByteView(bytes: bytes)
+        let end = try findEnd(view, source: source)
+        guard let diskNumber = view.u16(end + 4), let directoryDisk = view.u16(end + 6),
+              let count16 = view.u16(end + 10), let size32 = view.u32(end + 12), let offset32 = view.u32(end + 16)
+        else { throw corrupt("the end-of-central-directory record is cut short", source) }
+        var entryCount = UInt64(count16), directorySize = UInt64(size32), directoryOffset = UInt64(offset32)
+        var directoryLimit = end // the central directory must end before this offset
+        var multiDisk = diskNumber != 0 || directoryDisk != 0
+
+        if end >= 20, view.u32(end - 20) == zip64LocatorSignature {
+            guard let recordOffset64 = view.u64(end - 20 + 8), let record = Int(exactly: recordOffset64),
+                  record <= end - 20 - 56, view.u32(record) == zip64EndSignature,
+                  let disk = view.u32(record + 16), let cdDisk = view.u32(record + 20),
+                  let count = view.u64(record + 32), let size = view.u64(record + 40), let offset = view.u64(record + 48)
+            else {
+                throw corrupt("the Zip64 end-of-central-directory locator points to a missing or damaged Zip64 "
+                              + "record", source)
+            }
+            entryCount = count
+            directorySize = size
+            directoryOffset = offset
+            directoryLimit = record
+            multiDisk = disk != 0 || cdDisk != 0
+        }
+        guard !multiDisk else {
+            throw corrupt("the archive spans several disks (a split zip), which is not supported", source)
+        }
+        guard let start = Int(exactly: directoryOffset), let size = Int(exactly: directorySize),
+              start <= directoryLimit, size <= directoryLimit - start else {
+            throw corrupt("the central directory (offset \(directoryOffset), \(directorySize) bytes) lies outside "
+                          + "the \(bytes.count)-byte archive", source)
+        }
+        guard entryCount <= UInt64(size / 46) else {
+            throw corrupt("the archive claims \(entryCount) members but its central directory has room for at "
+                          + "most \(size / 46)", source)
+        }
+        var entries: [Entry] = []
+        var position = start
+        let directoryEnd = start + size
+        for index in 0..<Int(entryCount) {
+            let (entry, next) = try parseCentralEntry(view, at: position, limit: directoryEnd, index: index,
+                                                      source: source)
+            entries.append(entry)
+            position = next
+        }
+        return entries
+    }
+
+    /// Calls `body` with the uncompressed, CRC-checked contents of `entry`.
+    static func withContents<R>(of entry: Entry, in bytes: UnsafeRawBufferPointer, source: String,
+                                _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let memberSource = "\(source):\(entry.name)"
+        if entry.flags & 1 != 0 {
+            throw NPYError(.unsupportedCompression,
+                           "member '\(entry.name)' is encrypted, which is not supported. Re-create the archive "
+                           + "without a password (np.savez).",
+                           source: memberSource)
+        }
+        guard entry.method == 0 || entry.method == 8 else {
+            throw NPYError(.unsupportedCompression,
+                           "member '\(entry.name)' uses compression method \(entry.method)"
+                           + "\(methodName(entry.method)); only 0 (stored) and 8 (deflate) are supported. Re-save "
+                           + "it with np.savez or np.savez_compressed.",
+                           source: memberSource)
+        }
+        let view = ByteView(bytes: bytes)
+        guard let header = Int(exactly: entry.localHeaderOffset), view.u32(header) == localHeaderSignature,
+              let nameLength = view.u16(header + 26), let extraLength = view.u16(header + 28),
+              let nameBytes = view.slice(header + 30, count: Int(nameLength)) else {
+            throw corrupt("member '\(entry.name)': no local file header at offset \(entry.localHeaderOffset)",
+                          memberSource)
+        }
+        guard decodeName(nameBytes) == entry.name else {
+            throw corrupt("member '\(entry.name)': the local file header names it "
+                          + "'\(decodeName(nameBytes))'", memberSource)
+        }
+        let dataStart = header + 30 + Int(nameLength) + Int(extraLength)
+        guard let compressedSize = Int(exactly: entry.compressedSize),
+              let data = view.slice(dataStart, count: compressedSize) else {
+            throw corrupt("member '\(entry.name)': its \(entry.compressedSize) bytes of data run past the end of the "
+                          + "\(bytes.count)-byte archive (truncated?)", memberSource)
+        }
+        if entry.method == 0 {
+            guard entry.compressedSize == entry.uncompressedSize else {
+                throw corrupt("stored member '\(entry.name)' has compressed size \(entry.compressedSize) but "
+                              + "uncompressed size \(entry.uncompressedSize)", memberSource)
+            }
+            try checkCRC(entry, data, memberSource)
+            return try body(data)
+        }
+        guard entry.uncompressedSize <= entry.compressedSize * maxDeflateRatio + 1024,
+              let expected = Int(exactly: entry.uncompressedSize) else {
+            throw corrupt("member '\(entry.name)' claims to inflate from \(entry.compressedSize) to "
+                          + "\(entry.uncompressedSize) bytes, more than DEFLATE can produce", memberSource)
+        }
+        let inflated: Data
+        do {
+            inflated = try Zlib.inflateRaw(data, expectedSize: expected)
+        } catch {
+            let problem = switch error {
+            case .corrupt(let message): "its DEFLATE data is invalid (\(message))"
+            case .tooShort(let produced): "it inflates to \(produced) bytes, not the \(expected) recorded"
+            case .tooLong: "it inflates to more than the \(expected) bytes recorded"
+            }
+            throw corrupt("member '\(entry.name)': \(problem)", memberSource)
+        }
+        return try inflated.withUnsafeBytes { buffer in
+            try checkCRC(entry, buffer, memberSource)
+            return try body(buffer)
+        }
+    }
+
+    private static func checkCRC(_ entry: Entry, _ data: UnsafeRawBufferPointer, _ source: String) throws {
+        let actual = Zlib.crc32(data)
+        guard actual == entry.crc32 else {
+            throw corrupt("CRC-32 mismatch in member '\(entry.name)': the archive records \(hex32(entry.crc32)) but "
+                          + "the data hashes to \(hex32(actual))", source)
+        }
+    }
+
+    /// Finds the end-of-central-directory record, searching backwards to allow a trailing comment.
+    private static func findEnd(_ view: ByteView, source: String) throws -> Int {
+        let count = view.bytes.count
+        if count >= 22 {
+            let lowest = max(0, count - 22 - 0xFFFF)
+            for candidate in stride(from: count - 22, through: lowest, by: -1)
+            where view.u32(candidate) == endSignature {
+                if let commentLength = view.u16(candidate + 20), candidate + 22 + Int(commentLength) <= count {
+                    return candidate
+                }
+            }
+        }
+        let hint = view.u32(0).map { $0 & 0xFFFF } == 0x4E93 ? " (it looks like a .npy file: use NPY.read)" : ""
+        throw NPYError(.corruptArchive,
+                       "not a readable zip/.npz archive: no end-of-central-directory record found in its "
+                       + "\(count) bytes\(hint). The file is truncated or not an .npz; re-create it with np.savez "
+                       + "or NPZ.write.",
+                       source: source)
+    }
+
+    private static func parseCentralEntry(_ view: ByteView, at position: Int, limit: Int, index: Int,
+                                          source: String) throws -> (Entry, next: Int) {
+        guard position <= limit - 46, view.u32(position) == centralHeaderSignature,
+              let flags = view.u16(position + 8), let method = view.u16(position + 10),
+              let crc = view.u32(position + 16), let compressed = view.u32(position + 20),
+              let uncompressed = view.u32(position + 24), let nameLength = view.u16(position + 28),
+              let extraLength = view.u16(position + 30), let commentLength = view.u16(position + 32),
+              let offset = view.u32(position + 42) else {
+            throw corrupt("central directory entry \(index + 1) at offset \(position) is damaged", source)
+        }
+        let nameStart = position + 46
+        let next = nameStart + Int(nameLength) + Int(extraLength) + Int(commentLength)
+        guard next <= limit, let nameBytes = view.slice(nameStart, count: Int(nameLength)),
+              let extra = view.slice(nameStart + Int(nameLength), count: Int(extraLength)) else {
+            throw corrupt("central directory entry \(index + 1) runs past the end of the directory", source)
+        }
+        var entry = Entry(name: decodeName(nameBytes), flags: flags, method: method,
+                          crc32: crc, compressedSize: UInt64(compressed), uncompressedSize: UInt64(uncompressed),
+                          localHeaderOffset: UInt64(offset))
+        try applyZip64Extra(ByteView(bytes: extra), to: &entry, source: source)
+        return (entry, next)
+    }
+
+    /// Replaces 0xFFFFFFFF size/offset fields with the 64-bit values of the Zip64 extra field, which holds
+    /// exactly the replaced fields in the order: uncompressed size, compressed size, local header offset.
+    private static func applyZip64Extra(_ extra: ByteView, to entry: inout Entry, source: String) throws {
+        var position = 0
+        while let id = extra.u16(position), let length = extra.u16(position + 2) {
+            let body = position + 4
+            position = body + Int(length)
+            guard id == zip64ExtraID else { continue }
+            var field = body
+            func next() throws -> UInt64 {
+                guard field + 8 <= position, let value = extra.u64(field) else {
+                    throw corrupt("member '\(entry.name)': its Zip64 extra field is too short", source)
+                }
+                field += 8
+                return value
+            }
+            if entry.uncompressedSize == max32 { entry.uncompressedSize = try next() }
+            if entry.compressedSize == max32 { entry.compressedSize = try next() }
+            if entry.localHeaderOffset == max32 { entry.localHeaderOffset = try next() }
+            return
+        }
+    }
+
+    /// Member names: UTF-8 (flag bit 11, and in practice ASCII otherwise), else Latin-1.
+    static func decodeName(_ bytes: UnsafeRawBufferPointer) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        // Not UTF-8: treat as Latin-1 (close to the CP437 of old zip tools for the characters that matter).
+        return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+    }
+
+    private static func methodName(_ method: UInt16) -> String {
+        switch method {
+        case 1: " (shrink)"
+        case 6: " (implode)"
+        case 9: " (deflate64)"
+        case 12: " (bzip2)"
+        case 14: " (LZMA)"
+        case 93: " (zstd)"
+        case 95: " (xz)"
+        case 98: " (PPMd)"
+        default: ""
+        }
+    }
+
+    private static func hex32(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    static func corrupt(_ problem: String, _ source: String, fileID: String = #fileID, line: Int = #line) -> NPYError {
+        NPYError(.corruptArchive, "corrupt archive: \(problem). Re-create the archive (np.savez or NPZ.write).",
+                 source: source, fileID: fileID, line: line)
+    }
+
+    // MARK: - Writing
+
+    /// A zip archive holding `members` STORED, in order. `forceZip64` writes Zip64 extra fields and the Zip64
+    /// end records even for small archives (for testing the Zip64 paths). Names must be at most 65535 bytes.
+    static func write(_ members: [(name: String, contents: Data)], forceZip64: Bool = false) -> Data {
+        var out = Data()
+        out.reserveCapacity(members.reduce(0) { $0 + $1.contents.count + 2 * $1.name.utf8.count + 200 } + 100)
+        var central = Data()
+        for member in members {
+            let name = Array(member.name.utf8)
+            let size = UInt64(member.contents.count)
+            let offset = UInt64(out.count)
+            let crc = member.contents.withUnsafeBytes { Zlib.crc32($0) }
+            let flags: UInt16 = name.allSatisfy { $0 < 0x80 } ? 0 : 0x800 // bit 11: the name is UTF-8
+            let bigSizes = forceZip64 || size >= max32
+            let bigOffset = forceZip64 || offset >= max32
+            let version: UInt16 = bigSizes || bigOffset ? 45 : 20
+
+            out.appendLE(localHeaderSignature)
+            out.appendLE(bigSizes ? 45 : 20 as UInt16)
+            out.appendLE(flags)
+            out.appendLE(0 as UInt16) // method: stored
+            out.appendLE(0 as UInt16) // time 00:00:00
+            out.appendLE(dosDate1980)
+            out.appendLE(crc)
+            out.appendLE(UInt32(bigSizes ? max32 : size)) // compressed
+            out.appendLE(UInt32(bigSizes ? max32 : size)) // uncompressed
+            out.appendLE(UInt16(name.count))
+            out.appendLE(bigSizes ? 20 : 0 as UInt16)
+            out.append(contentsOf: name)
+            if bigSizes {
+                out.appendLE(zip64ExtraID)
+                out.appendLE(16 as UInt16)
+                out.appendLE(size)
+                out.appendLE(size)
+            }
+            out.append(member.contents)
+
+            let extraLength = (bigSizes ? 16 : 0) + (bigOffset ? 8 : 0)
+            central.appendLE(centralHeaderSignature)
+            central.appendLE(3 << 8 | version) // made by: Unix
+            central.appendLE(version)
+            central.appendLE(flags)
+            central.appendLE(0 as UInt16)
+            central.appendLE(0 as UInt16)
+            central.appendLE(dosDate1980)
+            central.appendLE(crc)
+            central.appendLE(UInt32(bigSizes ? max32 : size))
+            central.appendLE(UInt32(bigSizes ? max32 : size))
+            central.appendLE(UInt16(name.count))
+            central.appendLE(UInt16(extraLength == 0 ? 0 : extraLength + 4))
+            central.appendLE(0 as UInt16) // comment length
+            central.appendLE(0 as UInt16) // disk number start
+            central.appendLE(0 as UInt16) // internal attributes
+            central.appendLE(UInt32(0o100644) << 16) // external attributes: regular file, rw-r--r--
+            central.appendLE(UInt32(bigOffset ? max32 : offset))
+            central.append(contentsOf: name)
+            if extraLength > 0 {
+                central.appendLE(zip64ExtraID)
+                central.appendLE(UInt16(extraLength))
+                if bigSizes { central.appendLE(size); central.appendLE(size) }
+                if bigOffset { central.appendLE(offset) }
+            }
+        }
+        let directoryOffset = UInt64(out.count)
+        let directorySize = UInt64(central.count)
+        let count = UInt64(members.count)
+        out.append(central)
+        let zip64End = forceZip64 || count >= max16 || directorySize >= max32 || directoryOffset >= max32
+        if zip64End {
+            let recordOffset = UInt64(out.count)
+            out.appendLE(zip64EndSignature)
+            out.appendLE(44 as UInt64) // size of the rest of the record
+            out.appendLE(3 << 8 | 45 as UInt16)
+            out.appendLE(45 as UInt16)
+            out.appendLE(0 as UInt32) // this disk
+            out.appendLE(0 as UInt32) // disk with the central directory
+            out.appendLE(count)
+            out.appendLE(count)
+            out.appendLE(directorySize)
+            out.appendLE(directoryOffset)
+            out.appendLE(zip64LocatorSignature)
+            out.appendLE(0 as UInt32)
+            out.appendLE(recordOffset)
+            out.appendLE(1 as UInt32) // total disks
+        }
+        out.appendLE(endSignature)
+        out.appendLE(0 as UInt16)
+        out.appendLE(0 as UInt16)
+        out.appendLE(UInt16(zip64End ? max16 : count))
+        out.appendLE(UInt16(zip64End ? max16 : count))
+        out.appendLE(UInt32(zip64End ? max32 : directorySize))
+        out.appendLE(UInt32(zip64End ? max32 : directoryOffset))
+        out.appendLE(0 as UInt16) // comment length
+        return out
+    }
+}
+
+/// Bounds-checked little-endian reads from a byte buffer; out-of-range reads return nil.
+struct ByteView {
+    let bytes: UnsafeRawBufferPointer
+
+    func u16(_ offset: Int) -> UInt16? { load(offset) }
+    func u32(_ offset: Int) -> UInt32? { load(offset) }
+    func u64(_ offset: Int) -> UInt64? { load(offset) }
+
+    private func load<T: FixedWidthInteger>(_ offset: Int) -> T? {
+        let size = MemoryLayout<T>.size
+        guard offset >= 0, offset <= bytes.count - size else { return nil }
+        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+
+    func slice(_ offset: Int, count: Int) -> UnsafeRawBufferPointer? {
+        guard offset >= 0, count >= 0, offset <= bytes.count, count <= bytes.count - offset else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+    }
+}
+
+extension Data {
+    mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+}
