@@ -15,10 +15,12 @@ let package = Package(
     products: [
         .executable(name: "tangent", targets: ["tangent"]),
         .library(name: "TangentCore", targets: ["TangentCore"]),
+        .library(name: "TangentPipeline", targets: ["TangentPipeline"]),
         .library(name: "TangentCLI", targets: ["TangentCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .target(
@@ -43,9 +45,14 @@ let package = Package(
             dependencies: ["CKernels", "COpenBLAS", "CZlib"]
         ),
         .target(
+            name: "TangentPipeline",
+            dependencies: ["TangentCore", "Yams"]
+        ),
+        .target(
             name: "TangentCLI",
             dependencies: [
                 "TangentCore",
+                "TangentPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

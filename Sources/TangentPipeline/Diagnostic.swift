@@ -1,0 +1,114 @@
+/// A place in a pipeline file (or on the command line): file, 1-based line and column.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// One problem found in a pipeline: what, where (file:line:column and the dotted field), and how to fix it.
+public struct Diagnostic: Sendable, CustomStringConvertible, Equatable {
+    public enum Code: String, Sendable {
+        case fileNotFound, yamlSyntax
+        case unknownKey, missingKey, wrongType, outOfRange, invalidValue
+        case unknownStage, unknownParameter, missingParameter
+        case unknownUpstream, unknownSlot, missingInput, tooManyInputs, slotKindMismatch, cycle, duplicateID
+        case unknownProfile, badOverride
+    }
+
+    public var code: Code
+    public var message: String
+    public var location: SourceLocation?
+    /// The dotted path of the offending field, e.g. `stages.train.with.learning_rate`.
+    public var field: String
+    /// A remedy, e.g. "did you mean `ntk.snapshots`?".
+    public var suggestion: String?
+
+    public init(_ code: Code, _ message: String, at location: SourceLocation?, field: String,
+                suggestion: String? = nil) {
+        self.code = code
+        self.message = message
+        self.location = location
+        self.field = field
+        self.suggestion = suggestion
+    }
+
+    /// `file:line:column: error: field: message; suggestion`
+    public var description: String {
+        var text = (location.map { "\($0): " } ?? "") + "error: "
+        if !field.isEmpty { text += "\(field): " }
+        text += message
+        if let suggestion { text += "; \(suggestion)" }
+        return text
+    }
+}
+
+/// An error of the pipeline engine.
+///
+/// `invalidPipeline` carries every diagnostic found (validation reports all problems at once); the others are
+/// failures while running, with the stage and the underlying cause.
+public struct PipelineError: Error, CustomStringConvertible, Sendable {
+    public enum Code: String, Sendable {
+        case invalidPipeline, stageFailed, artifact, io
+    }
+
+    public var code: Code
+    public var message: String
+    public var diagnostics: [Diagnostic]
+    public var cause: String?
+    public var location: String
+
+    public init(_ code: Code, _ message: String, diagnostics: [Diagnostic] = [], cause: (any Error)? = nil,
+                fileID: String = #fileID, line: Int = #line) {
+        self.code = code
+        self.message = message
+        self.diagnostics = diagnostics
+        self.cause = cause.map { String(describing: $0) }
+        self.location = "\(fileID):\(line)"
+    }
+
+    public static func invalid(_ diagnostics: [Diagnostic]) -> PipelineError {
+        PipelineError(.invalidPipeline,
+                      "\(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") in the pipeline",
+                      diagnostics: diagnostics)
+    }
+
+    public var description: String {
+        if !diagnostics.isEmpty { return diagnostics.map(\.description).joined(separator: "\n") }
+        return message + (cause.map { ": \($0)" } ?? "")
+    }
+}
+
+/// "did you mean …?" by edit distance: the closest candidate within a third of the word's length (at least 2).
+func suggestion(for word: String, among candidates: [String]) -> String? {
+    let best = candidates.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+    guard let (candidate, distance) = best, distance <= max(2, word.count / 3) else {
+        // A candidate that contains the word (or vice versa) is also a good guess: `lr` → `learning_rate` is not.
+        return nil
+    }
+    return "did you mean `\(candidate)`?"
+}
+
+/// Levenshtein distance between two strings (by Unicode characters).
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}
