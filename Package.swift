@@ -60,6 +60,21 @@ let package = Package(
             name: "tangent",
             dependencies: ["TangentCLI"]
         ),
+        .target(
+            name: "TestStages",
+            dependencies: ["TangentCore", "TangentPipeline"],
+            path: "Tests/Support/TestStages"
+        ),
+        .executableTarget(
+            name: "tangent-testing",
+            dependencies: ["TangentCLI", "TestStages"],
+            path: "Tests/Support/tangent-testing"
+        ),
+        .testTarget(
+            name: "TangentPipelineTests",
+            dependencies: ["TangentPipeline", "TangentCLI", "TestStages", "tangent-testing"],
+            resources: [.copy("Corpus")]
+        ),
         .testTarget(
             name: "TangentCoreTests",
             dependencies: ["TangentCore"],

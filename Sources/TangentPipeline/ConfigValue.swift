@@ -149,7 +149,7 @@ public enum ConfigParser {
     static func scalarValue(_ scalar: Node.Scalar) -> ConfigValue {
         if scalar.style != .plain { return .string(scalar.string) }
         let text = scalar.string
-        switch Tag.Name(rawValue: scalar.tag.rawValue) {
+        switch Resolver.default.resolveTag(of: Node.scalar(scalar)) {
         case .null: return .null
         case .bool: return Bool.construct(from: scalar).map(ConfigValue.bool) ?? .string(text)
         case .int:

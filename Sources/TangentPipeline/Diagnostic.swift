@@ -14,7 +14,7 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One problem found in a pipeline: what, where (file:line:column and the dotted field), and how to fix it.
-public struct Diagnostic: Sendable, CustomStringConvertible, Equatable {
+public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Code: String, Sendable {
         case fileNotFound, yamlSyntax
         case unknownKey, missingKey, wrongType, outOfRange, invalidValue

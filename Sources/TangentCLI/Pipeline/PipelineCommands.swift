@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import TangentPipeline
+
+struct PipelineArguments: ParsableArguments {
+    @Argument(help: "The pipeline file (YAML).") var file: String
+    @Argument(help: "Dotted overrides with YAML values, e.g. train.learning_rate=0.1 seed=3 model.hidden=[512,512].")
+    var overrides: [String] = []
+    @Option(help: "Apply the named profile from the file's `profiles:` before the overrides.") var profile: String?
+
+    func load() throws(PipelineError) -> ResolvedPipeline {
+        try PipelineLoader.load(file: file, overrides: overrides, profile: profile, registry: CLIState.registry)
+    }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Validate, then run a pipeline; finished stages are reused from the run folder.")
+
+    @OptionGroup var pipeline: PipelineArguments
+    @Option(help: "The run folder (default: runs/<pipeline>/<overrides or default>).") var out: String?
+    @Flag(help: "Recompute every stage.") var force = false
+    @Option(help: "Recompute this stage and everything downstream (repeatable).") var rerun: [String] = []
+
+    func run() throws {
+        let resolved: ResolvedPipeline
+        do { resolved = try pipeline.load() } catch { throw report(error) }
+        for id in rerun where resolved.stage(id) == nil {
+            throw report(PipelineError.invalid([Diagnostic(.unknownUpstream, "--rerun names no stage `\(id)`", at: nil,
+                                                           field: "--rerun",
+                                                           suggestion: "stages: " + resolved.stages.map(\.id).joined(separator: ", "))]))
+        }
+        var options = RunOptions(outputDirectory: out.map { URL(fileURLWithPath: $0) }, force: force, rerun: rerun)
+        options.progress = ConsoleProgress()
+        do {
+            let result = try PipelineRunner(options: options).run(resolved)
+            let computed = result.records.filter { $0.status == .computed }.count
+            let cached = result.records.filter { $0.status == .cached }.count
+            print("\(resolved.name): \(computed) computed, \(cached) cached → \(result.directory.path)")
+        } catch let error as PipelineError {
+            throw report(error)
+        }
+    }
+}
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate", abstract: "Check a pipeline without running it; every problem with file:line:column.")
+
+    @OptionGroup var pipeline: PipelineArguments
+
+    func run() throws {
+        do {
+            let resolved = try pipeline.load()
+            print("\(pipeline.file): ok (\(resolved.stages.count) stages: \(resolved.stages.map(\.id).joined(separator: " → ")))")
+        } catch {
+            throw report(error)
+        }
+    }
+}
+
+struct StagesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stages", abstract: "List the registered stages.")
+
+    @Flag(help: "Print the full stage reference as Markdown (docs/stages.md).") var markdown = false
+
+    func run() {
+        let registry = CLIState.registry
+        if markdown {
+            print(StageDocumentation.markdown(for: registry), terminator: "")
+            return
+        }
+        if registry.stages.isEmpty { print("No stages are registered.") }
+        let width = registry.stages.map { $0.name.count }.max() ?? 0
+        for stage in registry.stages {
+            print(stage.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + stage.summary)
+        }
+    }
+}
+
+struct DescribeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "describe", abstract: "Show a stage's input slots, parameters (type, default, range) and outputs.")
+
+    @Argument(help: "A stage name, e.g. ntk.snapshots.") var name: String
+
+    func run() throws {
+        let registry = CLIState.registry
+        guard let stage = registry.stage(named: name) else {
+            let message = "unknown stage `\(name)`; " + (registry.suggestion(forUnknown: name) ?? "run `tangent stages` to list them")
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            throw ExitCode(2)
+        }
+        print(StageDocumentation.text(for: stage))
+    }
+}
