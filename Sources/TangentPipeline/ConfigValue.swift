@@ -80,7 +80,7 @@ public enum ConfigParser {
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw PipelineError.invalid([syntaxDiagnostic(error, file: file)])
+            throw PipelineError.invalid([syntaxDiagnostic(error, file: file, text: text)])
         } catch {
             throw PipelineError.invalid([Diagnostic(.yamlSyntax, "\(error)", at: nil, field: "")])
         }
@@ -91,8 +91,26 @@ public enum ConfigParser {
         return value
     }
 
-    static func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+    static func syntaxDiagnostic(_ error: YamlError, file: String, text: String) -> Diagnostic {
         switch error {
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams reports the mapping; point at the second occurrence of the first duplicated key when we can.
+            let key = duplicates.sorted().first ?? ""
+            var location = SourceLocation(file: file, line: context.mark.line, column: context.mark.column)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            var seen = 0
+            for (index, line) in lines.enumerated() where index + 1 >= context.mark.line {
+                let trimmed = line.drop { $0 == " " }
+                if trimmed.hasPrefix(key + ":") || trimmed.hasPrefix(key + " :") {
+                    seen += 1
+                    if seen == 2 {
+                        location = SourceLocation(file: file, line: index + 1, column: line.count - trimmed.count + 1)
+                        break
+                    }
+                }
+            }
+            return Diagnostic(.duplicateID, "`\(key)` appears twice in the same mapping", at: location, field: key,
+                              suggestion: "rename or remove one of them")
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             let where_ = SourceLocation(file: file, line: mark.line, column: mark.column)

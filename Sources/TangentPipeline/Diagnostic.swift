@@ -40,6 +40,15 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
         self.suggestion = suggestion
     }
 
+    /// The diagnostic as a JSON object (for editors and scripts: `tangent validate --json`).
+    public var jsonValue: Value {
+        .object([
+            "code": .string(code.rawValue), "message": .string(message), "field": .string(field),
+            "file": location.map { .string($0.file) } ?? .null, "line": location.map { .int($0.line) } ?? .null,
+            "column": location.map { .int($0.column) } ?? .null, "suggestion": suggestion.map(Value.string) ?? .null,
+        ])
+    }
+
     /// `file:line:column: error: field: message; suggestion`
     public var description: String {
         var text = (location.map { "\($0): " } ?? "") + "error: "
@@ -86,29 +95,28 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// "did you mean …?" by edit distance: the closest candidate within a third of the word's length (at least 2).
+/// "did you mean …?": the closest candidate by edit distance (with transpositions), if it is within a third of
+/// the word's length (at least 1 edit).
 func suggestion(for word: String, among candidates: [String]) -> String? {
     let best = candidates.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
-    guard let (candidate, distance) = best, distance <= max(2, word.count / 3) else {
-        // A candidate that contains the word (or vice versa) is also a good guess: `lr` → `learning_rate` is not.
-        return nil
-    }
+    guard let (candidate, distance) = best, distance <= max(1, word.count / 3) else { return nil }
     return "did you mean `\(candidate)`?"
 }
 
-/// Levenshtein distance between two strings (by Unicode characters).
+/// Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent transpositions cost 1.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
+    var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { d[i][0] = i }
+    for j in 0...b.count { d[0][j] = j }
     for i in 1...a.count {
-        current[0] = i
         for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
         }
-        swap(&previous, &current)
     }
-    return previous[b.count]
+    return d[a.count][b.count]
 }

@@ -53,7 +53,7 @@ public enum PipelineLoader {
             diagnostics += profileDiagnostics
             if let chosen = profiles[profile] {
                 applied += chosen
-            } else {
+            } else if !profileDiagnostics.contains(where: { $0.field == "profiles.\(profile)" }) {
                 diagnostics.append(Diagnostic(.unknownProfile, "no profile `\(profile)` in \(file)",
                                               at: SourceLocation(file: "<command line>", line: 1, column: 1),
                                               field: "profiles",
@@ -145,13 +145,23 @@ public enum PipelineLoader {
             case .failure(let d): diagnostics.append(d)
             }
         }
-        if !diagnostics.isEmpty { throw PipelineError.invalid(diagnostics) }
+        if !diagnostics.isEmpty { throw PipelineError.invalid(sortedByLocation(diagnostics)) }
         return ResolvedPipeline(
             name: header["pipeline"]?.stringValue ?? "pipeline", description: header["description"]?.stringValue,
             seed: header["seed"]?.intValue ?? 0,
             precision: Precision(rawValue: header["precision"]?.stringValue ?? "float64") ?? .float64,
             threads: header["threads"]?.intValue, stages: ordered, file: file, profile: profile,
             overrides: applied.map(\.text), sweepGrid: sweep)
+    }
+
+    /// Diagnostics in file order (command-line ones last), so messages read top to bottom.
+    static func sortedByLocation(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.enumerated().sorted { a, b in
+            let (la, lb) = (a.element.location, b.element.location)
+            let ka = (la?.file.hasPrefix("<") ?? true ? 1 : 0, la?.line ?? 0, la?.column ?? 0, a.offset)
+            let kb = (lb?.file.hasPrefix("<") ?? true ? 1 : 0, lb?.line ?? 0, lb?.column ?? 0, b.offset)
+            return ka < kb
+        }.map(\.element)
     }
 
     // MARK: - Stages
@@ -209,6 +219,7 @@ public enum PipelineLoader {
         // Inputs.
         var connections: [String: (upstream: [String], location: SourceLocation)] = [:]
         let fromEntry = keys.first(where: { $0.key == "from" })
+        let diagnosticsBeforeInputs = diagnostics.count
         if let fromEntry {
             switch fromEntry.value.value {
             case .map(let slots):
@@ -264,7 +275,9 @@ public enum PipelineLoader {
                                               at: fromEntry.value.location, field: "\(field).from"))
             }
         }
-        for slot in type.inputs where slot.required && connections[slot.name] == nil {
+        // A missing slot is only reported when `from:` itself was sound (a misspelled slot already explains it).
+        let inputsSound = diagnostics.count == diagnosticsBeforeInputs
+        for slot in type.inputs where inputsSound && slot.required && connections[slot.name] == nil {
             diagnostics.append(Diagnostic(.missingInput, "stage `\(id)` (\(name)) needs input `\(slot.name)` (a \(slot.kind))",
                                           at: fromEntry?.keyLocation ?? entry.keyLocation, field: "\(field).from.\(slot.name)",
                                           suggestion: "add `from: { \(slot.name): <stage id> }`"))

@@ -48,12 +48,20 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate", abstract: "Check a pipeline without running it; every problem with file:line:column.")
 
     @OptionGroup var pipeline: PipelineArguments
+    @Flag(help: "Print the diagnostics as a JSON list (code, file, line, column, field, message, suggestion).")
+    var json = false
 
     func run() throws {
         do {
             let resolved = try pipeline.load()
-            print("\(pipeline.file): ok (\(resolved.stages.count) stages: \(resolved.stages.map(\.id).joined(separator: " → ")))")
+            if json { print("[]") } else {
+                print("\(pipeline.file): ok (\(resolved.stages.count) stages: \(resolved.stages.map(\.id).joined(separator: " → ")))")
+            }
         } catch {
+            if json {
+                print(Value.list(error.diagnostics.map(\.jsonValue)).prettyJSON())
+                throw ExitCode(2)
+            }
             throw report(error)
         }
     }

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import TangentPipeline
+
+/// One malformed pipeline of the corpus (Tests/TangentPipelineTests/Corpus). Each file says, in comments, the
+/// overrides and profile to apply and every diagnostic expected, in order:
+/// `# expect: [<source>:]LINE:COLUMN CODE TEXT` where TEXT must appear in the message or its suggestion.
+struct CorpusCase: CustomTestStringConvertible, Sendable {
+    let url: URL
+    var testDescription: String { url.lastPathComponent }
+
+    struct Expectation {
+        var file: String?
+        var line: Int
+        var column: Int
+        var code: String
+        var text: String
+    }
+
+    static var all: [CorpusCase] {
+        let folder = Bundle.module.url(forResource: "Corpus", withExtension: nil)!
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted().map { CorpusCase(url: folder.appendingPathComponent($0)) }
+    }
+
+    func comments(_ tag: String) throws -> [String] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+            .filter { $0.hasPrefix("# \(tag): ") }.map { String($0.dropFirst(tag.count + 4)) }
+    }
+
+    func expectations() throws -> [Expectation] {
+        try comments("expect").map { line in
+            var rest = Substring(line)
+            var file: String?
+            if rest.hasPrefix("<"), let close = rest.firstIndex(of: ">") {  // e.g. `<override 1>:1:8`
+                file = String(rest[...close])
+                rest = rest[rest.index(close, offsetBy: 2)...]
+            }
+            let parts = rest.split(separator: " ", maxSplits: 2).map(String.init)
+            let numbers = parts[0].split(separator: ":").compactMap { Int($0) }
+            guard parts.count == 3, numbers.count == 2 else { throw CorpusError(line: line) }
+            return Expectation(file: file, line: numbers[0], column: numbers[1], code: parts[1], text: parts[2])
+        }
+    }
+}
+
+struct CorpusError: Error, CustomStringConvertible {
+    let line: String
+    var description: String { "malformed expectation `\(line)`" }
+}
+
+@Suite("Malformed pipelines give exact locations and messages")
+struct ValidationCorpusTests {
+    @Test("the corpus holds at least 30 cases")
+    func size() { #expect(CorpusCase.all.count >= 30) }
+
+    @Test("every problem is reported at its line and column with its code and message", arguments: CorpusCase.all)
+    func corpus(_ c: CorpusCase) throws {
+        let overrides = try c.comments("overrides").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        let profile = try c.comments("profile").first
+        let expected = try c.expectations()
+        #expect(!expected.isEmpty, "\(c.url.lastPathComponent) declares no expectation")
+        var found: [Diagnostic] = []
+        do {
+            _ = try PipelineLoader.load(file: c.url.path, overrides: overrides, profile: profile, registry: testRegistry)
+        } catch {
+            #expect(error.code == .invalidPipeline)
+            found = error.diagnostics
+        }
+        #expect(found.count == expected.count, "got: \(found.map(\.description))")
+        for (e, d) in zip(expected, found) {
+            #expect(d.location?.file == (e.file ?? c.url.path), "\(d)")
+            #expect(d.location?.line == e.line && d.location?.column == e.column, "\(d)")
+            #expect(d.code.rawValue == e.code, "\(d)")
+            #expect((d.message + "; " + (d.suggestion ?? "")).contains(e.text), "\(d) should contain \(e.text)")
+        }
+    }
+}
