@@ -60,7 +60,7 @@ struct BenchEngineCommand: ParsableCommand {
         ])
         if json { print(report.canonicalJSON); return }
         func row(_ label: String, _ seconds: Double) -> String {
-            "  " + label.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%9.4f s", seconds)
+            "  " + label.padding(toLength: 48, withPad: " ", startingAt: 0) + String(format: "%9.4f s", seconds)
         }
         print([
             "Engine overhead: a chain of \(stages) no-op stages (best of \(repeats))",

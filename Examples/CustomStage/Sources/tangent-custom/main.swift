@@ -1,0 +1,5 @@
+import PowerLawStage
+import TangentCLI
+
+// Tangent's command line with the built-in stages plus this package's own.
+TangentCLI.run(stages: TangentCLI.builtinStages + [PowerLawSpectrum.self])
