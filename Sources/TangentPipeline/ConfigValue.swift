@@ -42,18 +42,21 @@ public indirect enum ConfigValue: Sendable, Equatable {
         }
     }
 
-    /// The value written back as compact YAML (flow style), for messages and override folder names.
-    public var yamlText: String {
+    /// The value without locations.
+    public var plainValue: Value {
         switch self {
-        case .null: "null"
-        case .bool(let b): b ? "true" : "false"
-        case .int(let i): String(i)
-        case .double(let d): formatDouble(d)
-        case .string(let s): s
-        case .list(let items): "[" + items.map(\.value.yamlText).joined(separator: ", ") + "]"
-        case .map(let entries): "{" + entries.map { "\($0.key): \($0.value.value.yamlText)" }.joined(separator: ", ") + "}"
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .int(let i): .int(i)
+        case .double(let d): .double(d)
+        case .string(let s): .string(s)
+        case .list(let items): .list(items.map(\.value.plainValue))
+        case .map(let entries): .object(Dictionary(entries.map { ($0.key, $0.value.value.plainValue) }) { a, _ in a })
         }
     }
+
+    /// The value as compact YAML flow text, for messages.
+    public var yamlText: String { plainValue.yamlText }
 }
 
 /// Shortest round-tripping text of a double, always with a decimal point or exponent (so YAML reads it back as float).

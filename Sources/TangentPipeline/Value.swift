@@ -64,8 +64,8 @@ public indirect enum Value: Sendable, Equatable, Hashable {
         case .int(let i): String(i)
         case .double(let d): formatDouble(d)
         case .string(let s): s
-        case .list(let items): "[" + items.map(\.yamlText).joined(separator: ",") + "]"
-        case .object(let fields): "{" + fields.keys.sorted().map { "\($0): \(fields[$0]!.yamlText)" }.joined(separator: ",") + "}"
+        case .list(let items): "[" + items.map(\.yamlText).joined(separator: ", ") + "]"
+        case .object(let fields): "{" + fields.keys.sorted().map { "\($0): \(fields[$0]!.yamlText)" }.joined(separator: ", ") + "}"
         }
     }
 }
