@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "tangent", targets: ["tangent"]),
         .library(name: "TangentCore", targets: ["TangentCore"]),
         .library(name: "TangentPipeline", targets: ["TangentPipeline"]),
+        .library(name: "TangentNTK", targets: ["TangentNTK"]),
+        .library(name: "TangentStages", targets: ["TangentStages"]),
         .library(name: "TangentCLI", targets: ["TangentCLI"]),
     ],
     dependencies: [
@@ -49,10 +51,19 @@ let package = Package(
             dependencies: ["TangentCore", "Yams"]
         ),
         .target(
+            name: "TangentNTK",
+            dependencies: ["TangentCore", "CKernels"]
+        ),
+        .target(
+            name: "TangentStages",
+            dependencies: ["TangentCore", "TangentNTK", "TangentPipeline"]
+        ),
+        .target(
             name: "TangentCLI",
             dependencies: [
                 "TangentCore",
                 "TangentPipeline",
+                "TangentStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,6 +85,15 @@ let package = Package(
             name: "TangentPipelineTests",
             dependencies: ["TangentPipeline", "TangentCLI", "TestStages", "tangent-testing"],
             resources: [.copy("Corpus")]
+        ),
+        .testTarget(
+            name: "TangentNTKTests",
+            dependencies: ["TangentNTK", "TangentCore"]
+        ),
+        .testTarget(
+            name: "TangentStagesTests",
+            dependencies: ["TangentStages", "TangentNTK", "TangentPipeline", "TangentCore"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TangentCoreTests",

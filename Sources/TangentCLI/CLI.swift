@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TangentCore
 import TangentPipeline
+import TangentStages
 
 /// The `tangent` command line.
 ///
@@ -10,7 +11,7 @@ import TangentPipeline
 /// `TangentCLI.run(stages: TangentCLI.builtinStages + [MyStage.self])` (see docs/plugins.md).
 public enum TangentCLI {
     /// The stages shipped with Tangent.
-    public static var builtinStages: [any Stage.Type] { [] }
+    public static var builtinStages: [any Stage.Type] { BuiltinStages.all }
 
     /// Runs the command line with the given stage registry.
     public static func run(stages: [any Stage.Type]) {
