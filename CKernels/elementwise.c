@@ -9,6 +9,19 @@
         for (int64_t i = 0; i < count; i++) c[i] += alpha * a[i] * b[i];                                    \
     }                                                                                                       \
                                                                                                             \
+    void tk_hadamard_product_##SUFFIX(int64_t count, const REAL *a, const REAL *b, REAL *c) {                \
+        _Pragma("omp parallel for simd schedule(static) if (count > TK_PARALLEL_THRESHOLD)")               \
+        for (int64_t i = 0; i < count; i++) c[i] = a[i] * b[i];                                             \
+    }                                                                                                       \
+                                                                                                            \
+    void tk_add_row_vector_##SUFFIX(int64_t rows, int64_t cols, const REAL *v, REAL *a, int64_t lda) {     \
+        _Pragma("omp parallel for schedule(static) if (rows * cols > TK_PARALLEL_THRESHOLD)")              \
+        for (int64_t i = 0; i < rows; i++) {                                                                \
+            REAL *row = a + i * lda;                                                                        \
+            _Pragma("omp simd") for (int64_t j = 0; j < cols; j++) row[j] += v[j];                          \
+        }                                                                                                   \
+    }                                                                                                       \
+                                                                                                            \
     void tk_scale_rows_##SUFFIX(int64_t rows, int64_t cols, const REAL *s, REAL *a, int64_t lda) {         \
         _Pragma("omp parallel for schedule(static) if (rows * cols > TK_PARALLEL_THRESHOLD)")              \
         for (int64_t i = 0; i < rows; i++) {                                                                \

@@ -50,6 +50,27 @@ void tk_scale_rows_f32(int64_t rows, int64_t cols, const float *s, float *a, int
 void tk_scale_cols_f64(int64_t rows, int64_t cols, const double *s, double *a, int64_t lda);
 void tk_scale_cols_f32(int64_t rows, int64_t cols, const float *s, float *a, int64_t lda);
 
+/// C[i] = A[i]·B[i] for i < count (C may alias A or B).
+void tk_hadamard_product_f64(int64_t count, const double *a, const double *b, double *c);
+void tk_hadamard_product_f32(int64_t count, const float *a, const float *b, float *c);
+
+/// A[i, j] += v[j] for a (rows × cols) matrix with row stride lda (adds a row vector to every row).
+void tk_add_row_vector_f64(int64_t rows, int64_t cols, const double *v, double *a, int64_t lda);
+void tk_add_row_vector_f32(int64_t rows, int64_t cols, const float *v, float *a, int64_t lda);
+
+/// Activation kinds for tk_activation_*.
+enum {
+    TK_ACTIVATION_LINEAR = 0,
+    TK_ACTIVATION_RELU = 1,
+    TK_ACTIVATION_TANH = 2,
+    TK_ACTIVATION_ERF = 3,
+    TK_ACTIVATION_GELU = 4,
+};
+
+/// phi[i] = φ(h[i]) and, when dphi is not NULL, dphi[i] = φ'(h[i]), in one pass. phi may alias h.
+/// φ per kind: linear x; relu max(x, 0); tanh; erf; gelu x·Φ(x) = (x/2)(1 + erf(x/√2)).
+void tk_activation_f64(int kind, int64_t count, const double *h, double *phi, double *dphi);
+
 // ---- Reductions (deterministic for any thread count; f32 inputs accumulate in double) --------------------
 /// Σ x[i]
 double tk_sum_f64(int64_t count, const double *x);

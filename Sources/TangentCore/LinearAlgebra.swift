@@ -28,6 +28,26 @@ extension Matrix {
         return c
     }
 
+    /// C ← alpha·op(A)·op(B) + beta·C in place (OpenBLAS GEMM), for accumulating products without a copy.
+    public static func gemm(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false,
+                            alpha: Scalar = 1, beta: Scalar = 0, into c: inout Matrix) throws {
+        let (m, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
+        let (k2, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)
+        guard k == k2, c.rows == m, c.columns == n else {
+            throw NumericsError(.shapeMismatch,
+                                "gemm: op(A) is \(m)×\(k), op(B) is \(k2)×\(n), C is \(c.rows)×\(c.columns)")
+        }
+        try checkInterface(m, n, k)
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            c = beta == 0 ? Matrix(rows: m, columns: n) : beta * c
+            return
+        }
+        Scalar._gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a.elements,
+                     lda: Swift.max(a.columns, 1), b: b.elements, ldb: Swift.max(b.columns, 1), beta: beta,
+                     c: &c.elements, ldc: Swift.max(n, 1))
+    }
+
     /// Which algorithm computes a Gram matrix.
     public enum GramMethod: String, Sendable, CaseIterable {
         /// OpenBLAS SYRK on the upper triangle, mirrored by the C kernel. The default: fastest here.

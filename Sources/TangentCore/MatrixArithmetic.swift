@@ -51,6 +51,31 @@ extension Matrix {
         Scalar._hadamardAccumulate(alpha: alpha, a: a.elements, b: b.elements, c: &elements)
     }
 
+    /// A ⊙ B, the element-wise (Hadamard) product (fused C kernel).
+    public func hadamard(_ other: Matrix) -> Matrix {
+        precondition(rows == other.rows && columns == other.columns, "shape mismatch in hadamard")
+        var out = Matrix(rows: rows, columns: columns)
+        Scalar._hadamardProduct(a: elements, b: other.elements, c: &out.elements)
+        return out
+    }
+
+    /// self[i, :] += v for every row i (adds a row vector, e.g. a bias; fused C kernel).
+    public mutating func addToEveryRow(_ v: [Scalar]) {
+        precondition(v.count == columns, "addToEveryRow needs one value per column")
+        Scalar._addRowVector(rows: rows, cols: columns, v: v, a: &elements)
+    }
+
+    /// Σ_i A[i, j] for each column j, accumulated in double.
+    public var columnSums: [Double] {
+        var sums = [Double](repeating: 0, count: columns)
+        elements.withUnsafeBufferPointer { a in
+            for i in 0..<rows {
+                for j in 0..<columns { sums[j] += Double(a[i * columns + j]) }
+            }
+        }
+        return sums
+    }
+
     /// Largest |A_ij − B_ij| / max(max|B|, tiny): a relative difference for tests and checks.
     public func relativeDifference(to reference: Matrix) -> Double {
         precondition(rows == reference.rows && columns == reference.columns, "shape mismatch")

@@ -19,6 +19,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _symmetrizeUpper(n: Int, a: inout [Self], lda: Int)
     static func _hadamardAccumulate(alpha: Self, a: [Self], b: [Self], c: inout [Self])
     static func _scaleRows(rows: Int, cols: Int, s: [Self], a: inout [Self])
+    static func _hadamardProduct(a: [Self], b: [Self], c: inout [Self])
+    static func _addRowVector(rows: Int, cols: Int, v: [Self], a: inout [Self])
     static func _scaleColumns(rows: Int, cols: Int, s: [Self], a: inout [Self])
     static func _sum(_ x: [Self]) -> Double
     static func _dot(_ x: [Self], _ y: [Self]) -> Double
@@ -62,6 +64,12 @@ extension Double: TangentScalar {
     }
     public static func _hadamardAccumulate(alpha: Double, a: [Double], b: [Double], c: inout [Double]) {
         tk_hadamard_accumulate_f64(Int64(c.count), alpha, a, b, &c)
+    }
+    public static func _hadamardProduct(a: [Double], b: [Double], c: inout [Double]) {
+        tk_hadamard_product_f64(Int64(c.count), a, b, &c)
+    }
+    public static func _addRowVector(rows: Int, cols: Int, v: [Double], a: inout [Double]) {
+        tk_add_row_vector_f64(Int64(rows), Int64(cols), v, &a, Int64(cols))
     }
     public static func _scaleRows(rows: Int, cols: Int, s: [Double], a: inout [Double]) {
         tk_scale_rows_f64(Int64(rows), Int64(cols), s, &a, Int64(cols))
@@ -132,6 +140,12 @@ extension Float: TangentScalar {
     }
     public static func _hadamardAccumulate(alpha: Float, a: [Float], b: [Float], c: inout [Float]) {
         tk_hadamard_accumulate_f32(Int64(c.count), alpha, a, b, &c)
+    }
+    public static func _hadamardProduct(a: [Float], b: [Float], c: inout [Float]) {
+        tk_hadamard_product_f32(Int64(c.count), a, b, &c)
+    }
+    public static func _addRowVector(rows: Int, cols: Int, v: [Float], a: inout [Float]) {
+        tk_add_row_vector_f32(Int64(rows), Int64(cols), v, &a, Int64(cols))
     }
     public static func _scaleRows(rows: Int, cols: Int, s: [Float], a: inout [Float]) {
         tk_scale_rows_f32(Int64(rows), Int64(cols), s, &a, Int64(cols))
