@@ -91,7 +91,7 @@ extension Artifact {
     static let indexFile = "artifact.json"
 
     /// Writes every part into `directory` (which must exist).
-    func write(to directory: URL) throws {
+    public func write(to directory: URL) throws {
         for (name, array) in arrays {
             try NPY.write(array, to: directory.appendingPathComponent("\(name).npy"))
         }

@@ -32,6 +32,12 @@ public struct LossRecord: Sendable, Equatable {
     public var step: Int
     public var train: Double
     public var test: Double
+
+    public init(step: Int, train: Double, test: Double) {
+        self.step = step
+        self.train = train
+        self.test = test
+    }
 }
 
 /// The outcome of training: the model at each snapshot step and the loss log.
@@ -43,6 +49,15 @@ public struct TrainingTrajectory: Sendable {
     public var final: MLP
     /// False when training stopped early (divergence).
     public var complete = true
+
+    public init(snapshotSteps: [Int] = [], snapshots: [MLP] = [], losses: [LossRecord] = [], final: MLP,
+                complete: Bool = true) {
+        self.snapshotSteps = snapshotSteps
+        self.snapshots = snapshots
+        self.losses = losses
+        self.final = final
+        self.complete = complete
+    }
 }
 
 /// Training stopped because the loss diverged; `partial` holds everything up to the last good step.
