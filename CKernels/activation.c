@@ -51,3 +51,7 @@ void tk_activation_f64(int kind, int64_t count, const double *h, double *phi, do
         break;
     }
 }
+
+void tk_activation_inplace_f64(int kind, int64_t count, double *h, double *dphi) {
+    tk_activation_f64(kind, count, h, h, dphi);
+}

@@ -14,6 +14,11 @@
         for (int64_t i = 0; i < count; i++) c[i] = a[i] * b[i];                                             \
     }                                                                                                       \
                                                                                                             \
+    void tk_hadamard_inplace_##SUFFIX(int64_t count, REAL *a, const REAL *b) {                              \
+        _Pragma("omp parallel for simd schedule(static) if (count > TK_PARALLEL_THRESHOLD)")               \
+        for (int64_t i = 0; i < count; i++) a[i] *= b[i];                                                   \
+    }                                                                                                       \
+                                                                                                            \
     void tk_add_row_vector_##SUFFIX(int64_t rows, int64_t cols, const REAL *v, REAL *a, int64_t lda) {     \
         _Pragma("omp parallel for schedule(static) if (rows * cols > TK_PARALLEL_THRESHOLD)")              \
         for (int64_t i = 0; i < rows; i++) {                                                                \

@@ -54,6 +54,10 @@ void tk_scale_cols_f32(int64_t rows, int64_t cols, const float *s, float *a, int
 void tk_hadamard_product_f64(int64_t count, const double *a, const double *b, double *c);
 void tk_hadamard_product_f32(int64_t count, const float *a, const float *b, float *c);
 
+/// A[i] *= B[i] for i < count (in place).
+void tk_hadamard_inplace_f64(int64_t count, double *a, const double *b);
+void tk_hadamard_inplace_f32(int64_t count, float *a, const float *b);
+
 /// A[i, j] += v[j] for a (rows × cols) matrix with row stride lda (adds a row vector to every row).
 void tk_add_row_vector_f64(int64_t rows, int64_t cols, const double *v, double *a, int64_t lda);
 void tk_add_row_vector_f32(int64_t rows, int64_t cols, const float *v, float *a, int64_t lda);
@@ -70,6 +74,8 @@ enum {
 /// phi[i] = φ(h[i]) and, when dphi is not NULL, dphi[i] = φ'(h[i]), in one pass. phi may alias h.
 /// φ per kind: linear x; relu max(x, 0); tanh; erf; gelu x·Φ(x) = (x/2)(1 + erf(x/√2)).
 void tk_activation_f64(int kind, int64_t count, const double *h, double *phi, double *dphi);
+/// h[i] = φ(h[i]) in place, and dphi[i] = φ'(h[i]) (of the old value) when dphi is not NULL.
+void tk_activation_inplace_f64(int kind, int64_t count, double *h, double *dphi);
 
 // ---- Reductions (deterministic for any thread count; f32 inputs accumulate in double) --------------------
 /// Σ x[i]

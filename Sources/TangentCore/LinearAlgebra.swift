@@ -19,9 +19,8 @@ extension Matrix {
                                 "cannot multiply \(m)×\(k) by \(k2)×\(n): inner dimensions \(k) and \(k2) differ")
         }
         try Matrix.checkInterface(m, n, k)
-        var c = Matrix(rows: m, columns: n)
-        if m == 0 || n == 0 { return c }
-        if k == 0 { return c }
+        if m == 0 || n == 0 || k == 0 { return Matrix(rows: m, columns: n) }
+        var c = Matrix(uninitializedRows: m, columns: n)  // GEMM with beta 0 overwrites every element
         Scalar._gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k, alpha: alpha,
                      a: elements, lda: Swift.max(columns, 1), b: other.elements, ldb: Swift.max(other.columns, 1),
                      beta: 0, c: &c.elements, ldc: Swift.max(n, 1))

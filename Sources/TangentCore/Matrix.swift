@@ -27,6 +27,14 @@ public struct Matrix<Scalar: TangentScalar>: Equatable, Sendable {
         self.elements_ = [Scalar](repeating: value, count: rows * columns)
     }
 
+    /// A matrix whose elements are left uninitialized, for outputs that an operation overwrites entirely
+    /// (GEMM with beta 0, element-wise kernels). Reading an element before writing it is undefined.
+    init(uninitializedRows rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+        self.elements_ = [Scalar](unsafeUninitializedCapacity: rows * columns) { _, count in count = rows * columns }
+    }
+
     /// A matrix over row-major `elements`; throws when `elements.count != rows * columns`.
     public init(rows: Int, columns: Int, elements: [Scalar]) throws {
         guard rows >= 0, columns >= 0 else {

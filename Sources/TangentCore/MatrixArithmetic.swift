@@ -54,9 +54,15 @@ extension Matrix {
     /// A ⊙ B, the element-wise (Hadamard) product (fused C kernel).
     public func hadamard(_ other: Matrix) -> Matrix {
         precondition(rows == other.rows && columns == other.columns, "shape mismatch in hadamard")
-        var out = Matrix(rows: rows, columns: columns)
+        var out = Matrix(uninitializedRows: rows, columns: columns)
         Scalar._hadamardProduct(a: elements, b: other.elements, c: &out.elements)
         return out
+    }
+
+    /// self ← self ⊙ other, in place (fused C kernel).
+    public mutating func multiplyElementwise(by other: Matrix) {
+        precondition(rows == other.rows && columns == other.columns, "shape mismatch in multiplyElementwise")
+        Scalar._hadamardInPlace(a: &elements, b: other.elements)
     }
 
     /// self[i, :] += v for every row i (adds a row vector, e.g. a bias; fused C kernel).

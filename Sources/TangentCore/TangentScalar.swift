@@ -20,6 +20,7 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _hadamardAccumulate(alpha: Self, a: [Self], b: [Self], c: inout [Self])
     static func _scaleRows(rows: Int, cols: Int, s: [Self], a: inout [Self])
     static func _hadamardProduct(a: [Self], b: [Self], c: inout [Self])
+    static func _hadamardInPlace(a: inout [Self], b: [Self])
     static func _addRowVector(rows: Int, cols: Int, v: [Self], a: inout [Self])
     static func _scaleColumns(rows: Int, cols: Int, s: [Self], a: inout [Self])
     static func _sum(_ x: [Self]) -> Double
@@ -67,6 +68,9 @@ extension Double: TangentScalar {
     }
     public static func _hadamardProduct(a: [Double], b: [Double], c: inout [Double]) {
         tk_hadamard_product_f64(Int64(c.count), a, b, &c)
+    }
+    public static func _hadamardInPlace(a: inout [Double], b: [Double]) {
+        tk_hadamard_inplace_f64(Int64(a.count), &a, b)
     }
     public static func _addRowVector(rows: Int, cols: Int, v: [Double], a: inout [Double]) {
         tk_add_row_vector_f64(Int64(rows), Int64(cols), v, &a, Int64(cols))
@@ -143,6 +147,9 @@ extension Float: TangentScalar {
     }
     public static func _hadamardProduct(a: [Float], b: [Float], c: inout [Float]) {
         tk_hadamard_product_f32(Int64(c.count), a, b, &c)
+    }
+    public static func _hadamardInPlace(a: inout [Float], b: [Float]) {
+        tk_hadamard_inplace_f32(Int64(a.count), &a, b)
     }
     public static func _addRowVector(rows: Int, cols: Int, v: [Float], a: inout [Float]) {
         tk_add_row_vector_f32(Int64(rows), Int64(cols), v, &a, Int64(cols))

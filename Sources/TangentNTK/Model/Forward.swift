@@ -22,6 +22,17 @@ extension Activation {
         }
     }
 
+    /// H ← φ(H) in place, returning φ'(H) when asked (one fused pass, C kernel).
+    public func applyInPlace(_ h: inout Matrix<Double>, derivative: Bool = true) -> Matrix<Double>? {
+        guard derivative else {
+            tk_activation_inplace_f64(kernelKind, Int64(h.count), &h.elements, nil)
+            return nil
+        }
+        var dphi = Matrix<Double>(rows: h.rows, columns: h.columns)
+        tk_activation_inplace_f64(kernelKind, Int64(h.count), &h.elements, &dphi.elements)
+        return dphi
+    }
+
     /// (φ(H), φ'(H)) element-wise in one fused pass (C kernel); φ' only when asked.
     public func applyWithDerivative(_ h: Matrix<Double>, derivative: Bool = true) -> (Matrix<Double>, Matrix<Double>?) {
         var phi = h
@@ -52,15 +63,12 @@ extension MLP {
         var current = x
         for l in 0..<weights.count {
             let s = architecture.scaling(layer: l)
-            var h = Matrix<Double>(rows: x.rows, columns: weights[l].rows)
+            var h = try current.matmul(weights[l], transposeOther: true, alpha: s.weightMultiplier)
             if architecture.bias { h.addToEveryRow(biases[l].map { s.biasMultiplier * $0 }) }
-            try Matrix.gemm(current, weights[l], transposeB: true, alpha: s.weightMultiplier, beta: architecture.bias ? 1 : 0,
-                            into: &h)
             if l == weights.count - 1 { return ForwardPass(inputs: inputs, derivatives: derivatives, output: h) }
-            let (phi, dphi) = architecture.activation.applyWithDerivative(h, derivative: keepDerivatives)
-            if let dphi { derivatives.append(dphi) }
-            inputs.append(phi)
-            current = phi
+            if let dphi = architecture.activation.applyInPlace(&h, derivative: keepDerivatives) { derivatives.append(dphi) }
+            inputs.append(h)
+            current = h
         }
         preconditionFailure("unreachable: an MLP has at least one layer")
     }
@@ -95,7 +103,8 @@ extension MLP {
             dW[l] = try g.matmul(pass.inputs[l], transposeSelf: true, alpha: s.weightMultiplier)
             if architecture.bias { db[l] = g.columnSums.map { s.biasMultiplier * $0 } }
             if l > 0 {
-                g = try g.matmul(weights[l], alpha: s.weightMultiplier).hadamard(pass.derivatives[l - 1])
+                g = try g.matmul(weights[l], alpha: s.weightMultiplier)
+                g.multiplyElementwise(by: pass.derivatives[l - 1])
             }
         }
         return Gradients(weights: dW, biases: db)

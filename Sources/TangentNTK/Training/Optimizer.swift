@@ -47,7 +47,7 @@ public struct Optimizer: Sendable {
         let groups = 2 * model.weights.count
         if first.isEmpty {
             first = (0..<groups).map { i in [Double](repeating: 0, count: groupCount(model, i)) }
-            if settings.kind == .adam { second = first }
+            second = settings.kind == .adam ? first : [[Double]](repeating: [], count: groups)
         }
         stepCount += 1
         let (eta, lambda) = (settings.learningRate, settings.weightDecay)
@@ -64,31 +64,31 @@ public struct Optimizer: Sendable {
                 case .adam: c = isBias ? s.adamBiasLearningRate : s.adamWeightLearningRate
                 default: c = isBias ? s.biasLearningRate : s.weightLearningRate
                 }
-                var theta = isBias ? model.biases[l] : model.weights[l].elements
-                theta.withUnsafeMutableBufferPointer { p in
-                    first[index].withUnsafeMutableBufferPointer { m in
-                        switch settings.kind {
-                        case .gd:
-                            for i in 0..<p.count { p[i] -= eta * (c * g[i] + lambda * p[i]) }
-                        case .momentum:
-                            let mu = settings.momentum
-                            for i in 0..<p.count {
-                                m[i] = mu * m[i] + c * g[i] + lambda * p[i]
-                                p[i] -= eta * m[i]
-                            }
-                        case .adam:
-                            second[index].withUnsafeMutableBufferPointer { v in
-                                for i in 0..<p.count {
-                                    m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                    let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + settings.epsilon)
-                                    p[i] -= eta * (c * update + lambda * p[i])
-                                }
-                            }
+                // Update the parameters in place (no copy of the weight matrices).
+                func update(_ p: inout [Double], _ m: inout [Double], _ v: inout [Double]) {
+                    switch settings.kind {
+                    case .gd:
+                        for i in 0..<p.count { p[i] -= eta * (c * g[i] + lambda * p[i]) }
+                    case .momentum:
+                        let mu = settings.momentum
+                        for i in 0..<p.count {
+                            m[i] = mu * m[i] + c * g[i] + lambda * p[i]
+                            p[i] -= eta * m[i]
+                        }
+                    case .adam:
+                        for i in 0..<p.count {
+                            m[i] = b1 * m[i] + (1 - b1) * g[i]
+                            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                            let step = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + settings.epsilon)
+                            p[i] -= eta * (c * step + lambda * p[i])
                         }
                     }
                 }
-                if isBias { model.biases[l] = theta } else { model.weights[l].elements = theta }
+                if isBias {
+                    update(&model.biases[l], &first[index], &second[index])
+                } else {
+                    update(&model.weights[l].elements, &first[index], &second[index])
+                }
             }
         }
     }
