@@ -177,7 +177,8 @@ struct WhiteningTests {
         let expected = tc * m
         #expect(relDiff(try #require(r.test), expected) < 1e-10)
         #expect(r.testWhitening == nil)
-        #expect(r.testSingularValuesBefore?.count == min(t.rows, d))
+        let tcs = try tc.singularValues(), before = try #require(r.testSingularValuesBefore)
+        #expect(before.count == min(t.rows, d) && zip(before, tcs).allSatisfy { abs($0 - $1) <= 1e-12 * tcs[0] })
     }
 
     @Test("separate statistics whiten the test set with its own mean and SVD")

@@ -132,13 +132,19 @@ public struct Whitening: Sendable, Equatable {
 
     /// (X − 1·μᵀ)·M for the rows of X.
     public func apply(_ x: Matrix<Double>) throws -> Matrix<Double> {
+        let xc = try centre(x)
+        guard let map else { return xc }
+        return try xc.matmul(map)
+    }
+
+    /// X − 1·μᵀ: the centring step of `apply` alone.
+    public func centre(_ x: Matrix<Double>) throws -> Matrix<Double> {
         guard x.columns == inputDimension else {
             throw NumericsError(.shapeMismatch, "inputs have \(x.columns) features but the whitening was fitted on \(inputDimension)")
         }
         var xc = x
         for i in 0..<x.rows { for j in 0..<x.columns { xc[i, j] -= mean[j] } }
-        guard let map else { return xc }
-        return try xc.matmul(map)
+        return xc
     }
 
     /// ρ = #{s_i > max(P, D)·ε·s_1} for the singular values of a P × D matrix.
@@ -194,9 +200,8 @@ public func whiten(_ train: Matrix<Double>, test: Matrix<Double>? = nil, method:
     case .train:
         try test.checkFinite("the test inputs")
         let t = try w.apply(test)
-        let centred = try Whitening(method: .none, mean: w.mean, map: nil, scale: 1, singularValues: [], rank: 0).apply(test)
         return WhitenedData(train: x, test: t, trainWhitening: w, testWhitening: nil, trainSingularValuesAfter: trainAfter,
-                            testSingularValuesBefore: try centred.singularValues(),
+                            testSingularValuesBefore: try w.centre(test).singularValues(),
                             testSingularValuesAfter: try t.singularValues())
     case .separate:
         let (tw, t) = try Whitening.fit(test, method: method, center: center, what: "the test inputs")
