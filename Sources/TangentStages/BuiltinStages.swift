@@ -1,9 +1,12 @@
 import TangentPipeline
 
-/// The stages shipped with Tangent, in the order `tangent stages` groups them (the registry sorts by name).
+/// The stages shipped with Tangent (the registry sorts them by name).
 public enum BuiltinStages {
-    public static let all: [any Stage.Type] = [
-        ModelMLPStage.self, ModelLoadStage.self,
-        TrainGDStage.self, TrainLangevinStage.self,
-    ]
+    public static var all: [any Stage.Type] {
+        [
+            DataSyntheticStage.self, DataWhitenStage.self,
+            ModelMLPStage.self, ModelLoadStage.self,
+            TrainGDStage.self, TrainLangevinStage.self,
+        ]
+    }
 }

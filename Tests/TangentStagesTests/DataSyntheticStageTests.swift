@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+import TangentCore
+import TangentNTK
+import TangentPipeline
+@testable import TangentStages
+
+let synthetic = """
+pipeline: synthetic
+seed: 3
+stages:
+  data: { use: data.synthetic, with: { train: 32, test: 8, input_dim: 5, teacher_scale: 2 } }
+"""
+
+@Suite("data.synthetic")
+struct DataSyntheticStageTests {
+    @Test("a linear-teacher dataset: files on disk, y = B·x with |B| = s, round trip through the artifact")
+    func linear() throws {
+        let (result, folder) = try runPipeline(synthetic)
+        let a = try #require(result.artifacts["data"])
+        for file in ["train_x.npy", "train_y.npy", "test_x.npy", "test_y.npy", "teacher_matrix.npy",
+                     "covariance_eigenvalues.npy", "summary.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/\(file)").path), "\(file)")
+        }
+        let ds = try Dataset(artifact: a)
+        #expect(ds.trainCount == 32 && ds.testCount == 8 && ds.inputDimension == 5 && ds.outputDimension == 1)
+        let b = try matrix(a, "teacher_matrix")
+        #expect(abs(b.frobeniusNorm - 2) < 1e-14)
+        #expect(try ds.trainInputs.matmul(b, transposeOther: true).relativeDifference(to: ds.trainTargets) < 1e-14)
+        #expect(try ds.testInputs.matmul(b, transposeOther: true).relativeDifference(to: ds.testTargets) < 1e-14)
+        #expect(a.summary["teacher"] == .string("linear") && a.summary["train"] == .int(32))
+        #expect(try a.array("covariance_eigenvalues").asDoubles() == [1, 1, 1, 1, 1])
+    }
+
+    @Test("same seed ⇒ bit-identical artifacts; another seed or stage id ⇒ different numbers")
+    func reproducible() throws {
+        let a = try artifact(synthetic, "data")
+        let b = try artifact(synthetic, "data")
+        #expect(a == b)
+        #expect(try bitPatterns(a, "train_x") == bitPatterns(b, "train_x"))
+        let c = try artifact(synthetic, "data", overrides: ["seed=4"])
+        #expect(try bitPatterns(a, "train_x") != bitPatterns(c, "train_x"))
+        let renamed = try artifact(synthetic.replacingOccurrences(of: "  data:", with: "  other:"), "other")
+        #expect(try bitPatterns(a, "train_x") != bitPatterns(renamed, "train_x"))
+    }
+
+    @Test("changing `test` leaves the train set bit-for-bit unchanged", arguments: [
+        "teacher: linear, covariance: power_law, alpha: 1.5, rotate: true, label_noise: 0.1",
+        "teacher: mlp, outputs: 2, teacher_width: 8",
+        "teacher: multi_index, indices: 2",
+        "teacher: mixture, classes: 3, label_noise: 0.2",
+        "teacher: random_labels",
+    ])
+    func trainIndependentOfTest(_ with: String) throws {
+        let text = "pipeline: t\nstages:\n  data: { use: data.synthetic, with: { train: 20, input_dim: 6, \(with) } }\n"
+        let small = try artifact(text, "data", overrides: ["data.test=3"])
+        let large = try artifact(text, "data", overrides: ["data.test=50"])
+        for name in ["train_x", "train_y"] { #expect(try bitPatterns(small, name) == bitPatterns(large, name), "\(name)") }
+        #expect(small.arrays["train_labels"] == large.arrays["train_labels"])
+        #expect(try Dataset(artifact: large).testCount == 50)
+        let moreTrain = try artifact(text, "data", overrides: ["data.test=3", "data.train=40"])
+        for name in ["test_x", "test_y"] { #expect(try bitPatterns(small, name) == bitPatterns(moreTrain, name), "\(name)") }
+    }
+
+    @Test("class tasks: mixture with one-hot targets, balanced counts and centres; random labels are ±1")
+    func classes() throws {
+        let text = """
+        pipeline: c
+        stages:
+          mix: { use: data.synthetic, with: { train: 30, test: 9, input_dim: 20, teacher: mixture, classes: 3, encoding: onehot } }
+          coin: { use: data.synthetic, with: { train: 30, test: 0, input_dim: 4, teacher: random_labels } }
+        """
+        let result = try runPipeline(text).result
+        let mix = try #require(result.artifacts["mix"])
+        let ds = try Dataset(artifact: mix)
+        #expect(ds.outputDimension == 3)
+        #expect(mix.summary["train_class_counts"] == .list([.int(10), .int(10), .int(10)]))
+        #expect(mix.summary["test_class_counts"] == .list([.int(3), .int(3), .int(3)]))
+        #expect(try matrix(mix, "centres").rows == 3)
+        let labels = try #require(ds.trainLabels)
+        #expect(ds.trainTargets == (try TargetEncoding.onehot.encode(labels, classCount: 3)))
+        let coin = try Dataset(artifact: try #require(result.artifacts["coin"]))
+        #expect(coin.trainTargets.columns == 1 && coin.trainTargets.elements.allSatisfy { $0 == 1 || $0 == -1 })
+        #expect(coin.testCount == 0)
+    }
+
+    @Test("teacher arrays: MLP weights archive, index directions, rotation; clean targets with label noise")
+    func teacherArrays() throws {
+        let text = """
+        pipeline: t
+        stages:
+          mlp: { use: data.synthetic, with: { train: 8, test: 2, input_dim: 3, teacher: mlp, teacher_depth: 2, teacher_width: 4, label_noise: 0.5 } }
+          idx: { use: data.synthetic, with: { train: 8, test: 2, input_dim: 3, teacher: single_index, covariance: given, eigenvalues: [3, 2, 1], rotate: true } }
+        """
+        let result = try runPipeline(text).result
+        let mlp = try #require(result.artifacts["mlp"])
+        #expect(mlp.archives["teacher.npz"]?.map(\.name) == ["w1", "w2", "w3", "output_norms"])
+        let noisy = try matrix(mlp, "train_y"), clean = try matrix(mlp, "train_y_clean")
+        #expect(noisy != clean && noisy.rows == clean.rows)
+        let idx = try #require(result.artifacts["idx"])
+        #expect(try matrix(idx, "teacher_directions").rows == 1)
+        #expect(try matrix(idx, "covariance_rotation").rows == 3)
+        #expect(try idx.array("covariance_eigenvalues").asDoubles() == [3, 2, 1])
+        #expect(idx.summary["covariance_trace"] == .double(6))
+    }
+
+    @Test("inconsistent parameters fail with a message naming the parameter", arguments: [
+        ("covariance: given", "`eigenvalues`"),
+        ("covariance: given, eigenvalues: [1, 2]", "`eigenvalues`"),
+        ("eigenvalues: [1, 1, 1, 1]", "`eigenvalues`"),
+        ("teacher: mlp, singular_values: [1]", "`singular_values`"),
+        ("outputs: 2, singular_values: [1, 1, 1]", "`singular_values`"),
+        ("teacher: mixture, outputs: 3", "`outputs`"),
+        ("teacher: multi_index, indices: 5", "`indices`"),
+        ("teacher: random_labels, label_noise: 1.5", "`label_noise`"),
+    ])
+    func parameterErrors(_ with: String, _ named: String) throws {
+        let text = "pipeline: e\nstages:\n  data: { use: data.synthetic, with: { train: 4, test: 1, input_dim: 4, \(with) } }\n"
+        let f = try #require(failure(text))
+        #expect(f.code == .stageFailed)
+        #expect(f.text.contains(named), "\(f.text)")
+    }
+
+    @Test("schema checks: unknown teacher and out-of-range sizes are rejected before running")
+    func schema() throws {
+        let text = "pipeline: e\nstages:\n  data: { use: data.synthetic, with: { teacher: perceptron, train: 0 } }\n"
+        let f = try #require(failure(text))
+        #expect(f.code == .invalidPipeline && f.text.contains("teacher") && f.text.contains("train"))
+    }
+}
