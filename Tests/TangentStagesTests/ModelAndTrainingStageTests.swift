@@ -5,41 +5,11 @@ import TangentNTK
 import TangentPipeline
 @testable import TangentStages
 
-/// A dataset for stage tests: y = sin(x·w) + noise-free, P = 24 train and 8 test points in D = 3, C = 2.
-struct FixtureDataStage: Stage {
-    static let name = "fixture.data"
-    static let summary = "A small deterministic regression dataset."
-    static let outputKind = ArtifactKind.dataset
-
-    static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        var rng = Xoshiro256StarStar(seed: 99)
-        func split(_ p: Int) -> (Matrix<Double>, Matrix<Double>) {
-            let x = Matrix<Double>.randomNormal(rows: p, columns: 3, using: &rng)
-            let y = Matrix<Double>(rows: p, columns: 2) { i, j in sin(x[i, 0] + Double(j) * x[i, 1]) }
-            return (x, y)
-        }
-        let (x, y) = split(24), (xt, yt) = split(8)
-        return try Dataset(trainInputs: x, trainTargets: y, testInputs: xt, testTargets: yt).artifact()
-    }
-}
-
-let stageRegistry = StageRegistry(BuiltinStages.all + [FixtureDataStage.self])
-
-func runPipeline(_ text: String, overrides: [String] = []) throws -> (RunResult, URL) {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tangent-stages-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let file = dir.appendingPathComponent("p.yaml")
-    try text.write(to: file, atomically: true, encoding: .utf8)
-    let pipeline = try PipelineLoader.load(file: file.path, overrides: overrides, registry: stageRegistry)
-    let out = dir.appendingPathComponent("run")
-    return (try PipelineRunner(options: RunOptions(outputDirectory: out, progress: SilentProgress())).run(pipeline), out)
-}
-
 let trainingPipeline = """
 pipeline: t
 seed: 5
 stages:
-  data:  { use: fixture.data }
+  data:  { use: data.synthetic, with: { train: 24, test: 8, input_dim: 3, teacher: mlp, outputs: 2, teacher_activation: tanh } }
   model: { use: model.mlp, from: { data: data }, with: { hidden: [16, 16], activation: tanh, parametrization: ntk } }
   train: { use: train.gd, from: { data: data, model: model }, with: { learning_rate: 0.5, steps: 200, snapshots: { every: 50 } } }
 """
@@ -94,7 +64,7 @@ struct ModelAndTrainingStageTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let pipeline = try PipelineLoader.load(text: trainingPipeline, file: dir.appendingPathComponent("p.yaml").path,
                                                overrides: ["train.learning_rate=500", "train.snapshots.every=1"],
-                                               registry: stageRegistry)
+                                               registry: builtinRegistry)
         #expect(throws: PipelineError.self) {
             try PipelineRunner(options: RunOptions(outputDirectory: dir, progress: SilentProgress())).run(pipeline)
         }
@@ -143,7 +113,7 @@ struct ModelAndTrainingStageTests {
               m: { use: model.load, with: { weights: w.npz, input_dim: 3, hidden: [4], outputs: 2, bias: \(bias) } }
             """
             try text.write(to: dir.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
-            let p = try PipelineLoader.load(file: dir.appendingPathComponent("p.yaml").path, registry: stageRegistry)
+            let p = try PipelineLoader.load(file: dir.appendingPathComponent("p.yaml").path, registry: builtinRegistry)
             do {
                 _ = try PipelineRunner(options: RunOptions(outputDirectory: dir.appendingPathComponent("r"), force: true,
                                                            progress: SilentProgress())).run(p)
