@@ -74,8 +74,18 @@ enum {
 /// phi[i] = φ(h[i]) and, when dphi is not NULL, dphi[i] = φ'(h[i]), in one pass. phi may alias h.
 /// φ per kind: linear x; relu max(x, 0); tanh; erf; gelu x·Φ(x) = (x/2)(1 + erf(x/√2)).
 void tk_activation_f64(int kind, int64_t count, const double *h, double *phi, double *dphi);
+void tk_activation_f32(int kind, int64_t count, const float *h, float *phi, float *dphi);
 /// h[i] = φ(h[i]) in place, and dphi[i] = φ'(h[i]) (of the old value) when dphi is not NULL.
 void tk_activation_inplace_f64(int kind, int64_t count, double *h, double *dphi);
+void tk_activation_inplace_f32(int kind, int64_t count, float *h, float *dphi);
+
+/// Per-sample Jacobian of a dense layer h = alpha·W·x (+ bias_alpha·b): for each sample μ < n, row μ of J
+/// (row stride ldj) gets alpha·delta[μ, i]·x[μ, j] at column col0 + i·fan_in + j (the gradient with respect to W,
+/// row-major), and, when bias_alpha != 0, bias_alpha·delta[μ, i] at column col0 + fan_out·fan_in + i.
+/// delta is n × fan_out (row stride ldd), x is n × fan_in (row stride ldx).
+void tk_dense_jacobian_f64(int64_t n, int64_t fan_out, int64_t fan_in, double alpha, double bias_alpha,
+                           const double *delta, int64_t ldd, const double *x, int64_t ldx, double *j, int64_t ldj,
+                           int64_t col0);
 
 // ---- Reductions (deterministic for any thread count; f32 inputs accumulate in double) --------------------
 /// Σ x[i]

@@ -55,17 +55,18 @@ extension Matrix {
         case kernel
     }
 
-    /// G = A·Aᵀ (rows are samples): G_ij = Σ_k A_ik A_jk, the full symmetric n×n result.
-    public func gram(method: GramMethod = .blas) -> Matrix {
-        var g = Matrix(rows: rows, columns: rows)
-        if rows == 0 || columns == 0 { return g }
+    /// G = alpha·A·Aᵀ (rows are samples): G_ij = alpha·Σ_k A_ik A_jk, the full symmetric n×n result.
+    public func gram(method: GramMethod = .blas, alpha: Scalar = 1) -> Matrix {
+        if rows == 0 || columns == 0 { return Matrix(rows: rows, columns: rows) }
+        var g = Matrix(uninitializedRows: rows, columns: rows)  // every element is written (upper, then mirrored)
         switch method {
         case .blas:
             precondition(rows <= Int(Int32.max) && columns <= Int(Int32.max), "Gram too large for 32-bit BLAS")
-            Scalar._syrkUpper(n: rows, k: columns, alpha: 1, a: elements, lda: columns, c: &g.elements, ldc: rows)
+            Scalar._syrkUpper(n: rows, k: columns, alpha: alpha, a: elements, lda: columns, c: &g.elements, ldc: rows)
             Scalar._symmetrizeUpper(n: rows, a: &g.elements, lda: rows)
         case .kernel:
             Scalar._gramKernel(n: rows, p: columns, a: elements, lda: columns, g: &g.elements, ldg: rows)
+            if alpha != 1 { g = alpha * g }
         }
         return g
     }

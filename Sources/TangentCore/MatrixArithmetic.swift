@@ -51,6 +51,11 @@ extension Matrix {
         Scalar._hadamardAccumulate(alpha: alpha, a: a.elements, b: b.elements, c: &elements)
     }
 
+    /// self + c·1 (adds a constant to every element).
+    public mutating func addConstant(_ c: Scalar) {
+        elements.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] += c } }
+    }
+
     /// A ⊙ B, the element-wise (Hadamard) product (fused C kernel).
     public func hadamard(_ other: Matrix) -> Matrix {
         precondition(rows == other.rows && columns == other.columns, "shape mismatch in hadamard")

@@ -21,6 +21,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _scaleRows(rows: Int, cols: Int, s: [Self], a: inout [Self])
     static func _hadamardProduct(a: [Self], b: [Self], c: inout [Self])
     static func _hadamardInPlace(a: inout [Self], b: [Self])
+    /// h ← φ(h) in place for the C kernel's activation `kind`, and φ'(h) into `derivative` when it is non-empty.
+    static func _activationInPlace(kind: Int32, h: inout [Self], derivative: inout [Self])
     static func _addRowVector(rows: Int, cols: Int, v: [Self], a: inout [Self])
     static func _scaleColumns(rows: Int, cols: Int, s: [Self], a: inout [Self])
     static func _sum(_ x: [Self]) -> Double
@@ -68,6 +70,14 @@ extension Double: TangentScalar {
     }
     public static func _hadamardProduct(a: [Double], b: [Double], c: inout [Double]) {
         tk_hadamard_product_f64(Int64(c.count), a, b, &c)
+    }
+    public static func _activationInPlace(kind: Int32, h: inout [Double], derivative: inout [Double]) {
+        if derivative.isEmpty {
+            tk_activation_inplace_f64(kind, Int64(h.count), &h, nil)
+        } else {
+            precondition(derivative.count == h.count, "derivative buffer size")
+            tk_activation_inplace_f64(kind, Int64(h.count), &h, &derivative)
+        }
     }
     public static func _hadamardInPlace(a: inout [Double], b: [Double]) {
         tk_hadamard_inplace_f64(Int64(a.count), &a, b)
@@ -147,6 +157,14 @@ extension Float: TangentScalar {
     }
     public static func _hadamardProduct(a: [Float], b: [Float], c: inout [Float]) {
         tk_hadamard_product_f32(Int64(c.count), a, b, &c)
+    }
+    public static func _activationInPlace(kind: Int32, h: inout [Float], derivative: inout [Float]) {
+        if derivative.isEmpty {
+            tk_activation_inplace_f32(kind, Int64(h.count), &h, nil)
+        } else {
+            precondition(derivative.count == h.count, "derivative buffer size")
+            tk_activation_inplace_f32(kind, Int64(h.count), &h, &derivative)
+        }
     }
     public static func _hadamardInPlace(a: inout [Float], b: [Float]) {
         tk_hadamard_inplace_f32(Int64(a.count), &a, b)

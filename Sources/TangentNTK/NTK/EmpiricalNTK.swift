@@ -1,0 +1,221 @@
+import TangentCore
+
+/// Empirical neural tangent kernels of an MLP on inputs X (N samples) and optionally X_test (N_test samples).
+///
+/// Θ^c(x, x') = Σ_θ ∂f_c(x)/∂θ · ∂f_c(x')/∂θ, one kernel per output head c. Shapes (row-major):
+/// `heads` C × (N × N), `trace` = Σ_c Θ^c (N × N), `test` C × (N_test × N) with Θ^c(x_test, x),
+/// `cross` C × C × (N × N) with Θ^{c,d}(x, x') = ∂f_c(x)/∂θ · ∂f_d(x')/∂θ, `layers` (L+1) × C × (N × N).
+public struct EmpiricalNTK<Scalar: TangentScalar>: Sendable {
+    public var heads: [Matrix<Scalar>]
+    public var trace: Matrix<Scalar>
+    public var test: [Matrix<Scalar>]
+    public var cross: [[Matrix<Scalar>]]?
+    public var layers: [[Matrix<Scalar>]]?
+    /// True when the layer factors did not fit the memory budget and rows were processed in blocks.
+    public var blocked: Bool
+}
+
+/// The forward quantities the kernel needs, in the kernel's precision.
+struct NTKForward<Scalar: TangentScalar> {
+    /// x_0 … x_L (N × n_l): layer inputs.
+    var inputs: [Matrix<Scalar>]
+    /// φ'(h_1) … φ'(h_L) (N × n_l).
+    var derivatives: [Matrix<Scalar>]
+
+    init(_ model: MLP, weights: [Matrix<Scalar>], biases: [[Scalar]], x: Matrix<Scalar>) throws {
+        let arch = model.architecture
+        inputs = [x]
+        derivatives = []
+        for l in 0..<(weights.count - 1) {
+            let s = arch.scaling(layer: l)
+            var h = try inputs[l].matmul(weights[l], transposeOther: true, alpha: Scalar(s.weightMultiplier))
+            if arch.bias { h.addToEveryRow(biases[l].map { Scalar(s.biasMultiplier) * $0 }) }
+            var d = [Scalar](repeating: 0, count: h.count)
+            Scalar._activationInPlace(kind: arch.activation.kernelKind, h: &h.elements, derivative: &d)
+            derivatives.append(try Matrix(rows: h.rows, columns: h.columns, elements: d))
+            inputs.append(h)
+        }
+    }
+}
+
+/// Computes the empirical NTK by the layer factorization (the Jacobian is never materialized):
+///
+///   Θ^c(x, x') = Σ_l [ c_W·a_l²·(x_{l−1}(x)·x_{l−1}(x')) + c_b·β_l² ] · (δ^c_l(x)·δ^c_l(x'))
+///
+/// with δ^c_l = ∂f_c/∂h_l the backward signal of head c (δ^c_{L+1} = e_c, δ^c_l = (a_{l+1}·W_{l+1}ᵀ·δ^c_{l+1}) ⊙ φ'(h_l)),
+/// c_W = c_b = 1 for `.parameters` weighting or the learning-rate factors for `.learningRate`, and the bias term only
+/// when the network has biases. Each layer costs two Gram products (SYRK) and a fused Hadamard accumulate.
+public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<Double>, testInputs: Matrix<Double>? = nil,
+                                               options: NTKOptions = NTKOptions(), as _: Scalar.Type = Scalar.self,
+                                               progress: (Int, Int) -> Void = { _, _ in }) throws -> EmpiricalNTK<Scalar> {
+    let arch = model.architecture
+    guard x.columns == arch.inputDimension else {
+        throw NumericsError(.shapeMismatch, "the model takes \(arch.inputDimension) input features, X has \(x.columns)")
+    }
+    if let t = testInputs, t.rows > 0, t.columns != arch.inputDimension {
+        throw NumericsError(.shapeMismatch, "the model takes \(arch.inputDimension) input features, X_test has \(t.columns)")
+    }
+    let n = x.rows, c = arch.outputs, layerCount = arch.layerCount
+    let weights = model.weights.map { $0.converted(to: Scalar.self) }
+    let biases = model.biases.map { $0.map { Scalar($0) } }
+    let train = try NTKForward(model, weights: weights, biases: biases, x: x.converted(to: Scalar.self))
+    let hasTest = (testInputs?.rows ?? 0) > 0
+    let test = hasTest ? try NTKForward(model, weights: weights, biases: biases, x: testInputs!.converted(to: Scalar.self)) : nil
+
+    // Layer factors A_l = c_W·a_l²·X_{l−1}·X_{l−1}ᵀ + c_b·β_l² (and the test-by-train blocks).
+    func factorScales(_ l: Int) -> (Scalar, Scalar) {
+        let s = arch.scaling(layer: l)
+        let (cw, cb) = options.weighting == .learningRate ? (s.weightLearningRate, s.biasLearningRate) : (1, 1)
+        return (Scalar(cw * s.weightMultiplier * s.weightMultiplier),
+                arch.bias ? Scalar(cb * s.biasMultiplier * s.biasMultiplier) : 0)
+    }
+    func factor(_ l: Int) -> Matrix<Scalar> {
+        let (w, b) = factorScales(l)
+        var a = train.inputs[l].gram(alpha: w)
+        if b != 0 { a.addConstant(b) }
+        return a
+    }
+    func testFactor(_ l: Int) throws -> Matrix<Scalar> {
+        let (w, b) = factorScales(l)
+        var a = try test!.inputs[l].matmul(train.inputs[l], transposeOther: true, alpha: w)
+        if b != 0 { a.addConstant(b) }
+        return a
+    }
+
+    /// δ^c_l for every layer l = 0 … L (0-based; the output layer's is the constant e_c and is not stored).
+    func backwardSignals(head: Int, _ pass: NTKForward<Scalar>) throws -> [Matrix<Scalar>] {
+        var signals = [Matrix<Scalar>](repeating: Matrix(rows: 0, columns: 0), count: layerCount)
+        guard layerCount >= 2 else { return signals }
+        let last = layerCount - 1
+        let a = Scalar(arch.scaling(layer: last).weightMultiplier)
+        var delta = Matrix<Scalar>(rows: pass.inputs[0].rows, columns: weights[last].columns)
+        delta.addToEveryRow(weights[last].row(head).map { a * $0 })
+        delta.multiplyElementwise(by: pass.derivatives[last - 1])
+        signals[last - 1] = delta
+        for l in stride(from: last - 1, to: 0, by: -1) {
+            let al = Scalar(arch.scaling(layer: l).weightMultiplier)
+            var next = try signals[l].matmul(weights[l], alpha: al)
+            next.multiplyElementwise(by: pass.derivatives[l - 1])
+            signals[l - 1] = next
+        }
+        return signals
+    }
+
+    let memory = NTKMemory(n: n, nTest: testInputs?.rows ?? 0, architecture: arch,
+                           bytesPerElement: MemoryLayout<Scalar>.size, options: options)
+    let blocked = options.memoryBudget.map { memory.factorBytes > $0 } ?? false
+    var result = EmpiricalNTK<Scalar>(heads: [], trace: Matrix(rows: n, columns: n), test: [], cross: nil,
+                                      layers: options.perLayer ? [] : nil, blocked: blocked)
+    let totalWork = options.crossHeads ? layerCount : c
+    if options.crossHeads {
+        try crossHeadKernels(&result)
+    } else if blocked {
+        try blockedKernels(&result, blockRows: memory.blockRows(budget: options.memoryBudget!))
+    } else {
+        try headKernels(&result)
+    }
+    result.trace = result.heads.dropFirst().reduce(result.heads.first ?? Matrix(rows: n, columns: n)) { $0 + $1 }
+    progress(totalWork, totalWork)
+    return result
+
+    // Per head: Θ^c = A_L ⊙ 1 + Σ_{l<L} A_l ⊙ (δ^c_l·δ^c_lᵀ), with every A_l precomputed.
+    func headKernels(_ r: inout EmpiricalNTK<Scalar>) throws {
+        let factors = (0..<layerCount).map(factor)
+        let testFactors = hasTest ? try (0..<layerCount).map(testFactor) : []
+        if options.perLayer { r.layers = (0..<layerCount).map { _ in [] } }
+        for head in 0..<c {
+            var theta = factors[layerCount - 1]
+            var thetaTest = hasTest ? testFactors[layerCount - 1] : Matrix(rows: 0, columns: n)
+            if options.perLayer { r.layers![layerCount - 1].append(theta) }
+            let signals = try backwardSignals(head: head, train)
+            let testSignals = hasTest ? try backwardSignals(head: head, test!) : []
+            for l in 0..<(layerCount - 1) {
+                let g = signals[l].gram()
+                if options.perLayer { r.layers![l].append(factors[l].hadamard(g)) }
+                theta.addHadamard(factors[l], g)
+                if hasTest {
+                    thetaTest.addHadamard(testFactors[l], try testSignals[l].matmul(signals[l], transposeOther: true))
+                }
+            }
+            r.heads.append(theta)
+            if hasTest { r.test.append(thetaTest) }
+            progress(head + 1, c)
+        }
+    }
+
+    // Rows in blocks when the factors do not fit: A_l[rows] and (δ_l[rows]·δ_lᵀ) recomputed per head by GEMM.
+    func blockedKernels(_ r: inout EmpiricalNTK<Scalar>, blockRows: Int) throws {
+        if options.perLayer { r.layers = (0..<layerCount).map { _ in [] } }
+        for head in 0..<c {
+            var theta = Matrix<Scalar>(rows: n, columns: n)
+            var thetaTest = Matrix<Scalar>(rows: testInputs?.rows ?? 0, columns: n)
+            var perLayer = options.perLayer ? (0..<layerCount).map { _ in Matrix<Scalar>(rows: n, columns: n) } : []
+            let signals = try backwardSignals(head: head, train)
+            let testSignals = hasTest ? try backwardSignals(head: head, test!) : []
+            var jobs = [(pass: train, signals: signals, isTest: false)]
+            if hasTest { jobs.append((test!, testSignals, true)) }
+            for (pass, sig, isTest) in jobs {
+                let rowsTotal = pass.inputs[0].rows
+                for start in stride(from: 0, to: rowsTotal, by: blockRows) {
+                    let range = start..<min(start + blockRows, rowsTotal)
+                    var block = Matrix<Scalar>(rows: range.count, columns: n)
+                    for l in 0..<layerCount {
+                        let (w, b) = factorScales(l)
+                        var a = try pass.inputs[l].rows(range).matmul(train.inputs[l], transposeOther: true, alpha: w)
+                        if b != 0 { a.addConstant(b) }
+                        if l < layerCount - 1 {
+                            a.multiplyElementwise(by: try sig[l].rows(range).matmul(signals[l], transposeOther: true))
+                        }
+                        block = block + a
+                        if options.perLayer && !isTest { perLayer[l].setRows(range, from: a) }
+                    }
+                    if isTest { thetaTest.setRows(range, from: block) } else { theta.setRows(range, from: block) }
+                }
+            }
+            r.heads.append(theta)
+            if hasTest { r.test.append(thetaTest) }
+            if options.perLayer { for l in 0..<layerCount { r.layers![l].append(perLayer[l]) } }
+            progress(head + 1, c)
+        }
+    }
+
+    // Cross-head blocks: every head's δ at one layer at a time; Θ^{c,d} += A_l ⊙ (δ^c_l·δ^dᵀ_l).
+    func crossHeadKernels(_ r: inout EmpiricalNTK<Scalar>) throws {
+        let signals = try (0..<c).map { try backwardSignals(head: $0, train) }
+        let testSignals = hasTest ? try (0..<c).map { try backwardSignals(head: $0, test!) } : []
+        let outputFactor = factor(layerCount - 1)
+        var cross = (0..<c).map { i in (0..<c).map { j in i == j ? outputFactor : Matrix<Scalar>(rows: n, columns: n) } }
+        let outputTestFactor = hasTest ? try testFactor(layerCount - 1) : Matrix(rows: 0, columns: n)
+        var tests = (0..<c).map { _ in outputTestFactor }
+        if options.perLayer {
+            r.layers = (0..<layerCount).map { l in (0..<c).map { _ in l == layerCount - 1 ? outputFactor : Matrix(rows: n, columns: n) } }
+        }
+        for l in 0..<(layerCount - 1) {
+            let a = factor(l)
+            let at = hasTest ? try testFactor(l) : Matrix(rows: 0, columns: n)
+            for i in 0..<c {
+                for j in i..<c {
+                    let g = i == j ? signals[i][l].gram() : try signals[i][l].matmul(signals[j][l], transposeOther: true)
+                    cross[i][j].addHadamard(a, g)
+                    if i == j, options.perLayer { r.layers![l][i] = a.hadamard(g) }
+                }
+                if hasTest { tests[i].addHadamard(at, try testSignals[i][l].matmul(signals[i][l], transposeOther: true)) }
+            }
+            progress(l + 1, layerCount)
+        }
+        for i in 0..<c { for j in 0..<i { cross[i][j] = cross[j][i].transposed } }
+        r.heads = (0..<c).map { cross[$0][$0] }
+        r.cross = cross
+        r.test = hasTest ? tests : []
+    }
+}
+
+extension Matrix {
+    /// Overwrites rows `range` with `block` (block.rows == range.count).
+    mutating func setRows(_ range: Range<Int>, from block: Matrix) {
+        precondition(block.rows == range.count && block.columns == columns, "setRows shape")
+        for (k, i) in range.enumerated() {
+            for j in 0..<columns { self[i, j] = block[k, j] }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// Memory estimates of the NTK computation (bytes), used to decide on blocking and printed before large runs.
+public struct NTKMemory: Sendable {
+    public let n: Int
+    public let nTest: Int
+    public let architecture: MLPArchitecture
+    public let bytesPerElement: Int
+    public let options: NTKOptions
+
+    /// The kernels returned: C·N² + N² (+ C·N_test·N, + C²·N² cross, + (L+1)·C·N² per layer).
+    public var outputBytes: Int {
+        let c = architecture.outputs, l = architecture.layerCount
+        var elements = c * n * n + n * n + c * nTest * n
+        if options.crossHeads { elements += c * c * n * n }
+        if options.perLayer { elements += l * c * n * n }
+        return elements * bytesPerElement
+    }
+
+    /// The precomputed layer factors A_l (N × N and N_test × N each).
+    public var factorBytes: Int { architecture.layerCount * (n * n + nTest * n) * bytesPerElement }
+
+    /// Forward activations and derivatives, and one head's backward signals.
+    public var activationBytes: Int {
+        let widths = architecture.widths
+        let hiddenTotal = widths.dropFirst().dropLast().reduce(0, +)
+        return (n + nTest) * (widths[0] + 3 * hiddenTotal) * bytesPerElement
+    }
+
+    /// Rows per block so that the per-block temporaries (L+1 factor blocks and a Gram block) fit `budget`.
+    public func blockRows(budget: Int) -> Int {
+        let perRow = (architecture.layerCount + 2) * n * bytesPerElement
+        return max(1, min(max(n, nTest), budget / max(perRow, 1)))
+    }
+}
