@@ -6,6 +6,14 @@ public struct NTKMemory: Sendable {
     public let bytesPerElement: Int
     public let options: NTKOptions
 
+    public init(n: Int, nTest: Int, architecture: MLPArchitecture, bytesPerElement: Int, options: NTKOptions) {
+        self.n = n
+        self.nTest = nTest
+        self.architecture = architecture
+        self.bytesPerElement = bytesPerElement
+        self.options = options
+    }
+
     /// The kernels returned: C·N² + N² (+ C·N_test·N, + C²·N² cross, + (L+1)·C·N² per layer).
     public var outputBytes: Int {
         let c = architecture.outputs, l = architecture.layerCount
