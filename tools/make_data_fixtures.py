@@ -117,6 +117,8 @@ def main():
     np.save(path("y_regression.npy"), np.stack([np.arange(12) * 0.5, -np.arange(12.0)], axis=1))  # 12 x 2
     np.save(path("images_u8.npy"), images(12))
     write_bytes("x_f64.npy.gz", gz(npy_bytes(train_x())))
+    # 200 kB of zeros in 200 bytes: the last piece of input decompresses to many output buffers.
+    write_bytes("zeros_u8.npy.gz", gz(npy_bytes(np.zeros((50000, 4), dtype=np.uint8))))
 
     # .npz: several members (stored, like np.savez), and a single compressed member.
     with fixed_clock():

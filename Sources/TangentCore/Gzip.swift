@@ -70,8 +70,9 @@ public enum Gzip {
         var consumed = 0  // bytes of `input` handed to zlib so far
         let maxIn = Int(UInt32.max / 2)
         while true {
-            if stream.avail_in == 0 {
-                guard consumed < input.count else { return .failure(.truncated(produced: output.count)) }
+            // Feed the next piece of input when zlib has used up the last one (with none left, zlib may still
+            // have output to give; it reports Z_BUF_ERROR once it needs input that does not exist).
+            if stream.avail_in == 0, consumed < input.count {
                 let length = min(input.count - consumed, maxIn)
                 stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self) + consumed)
                 stream.avail_in = uInt(length)

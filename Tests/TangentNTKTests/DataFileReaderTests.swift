@@ -170,6 +170,9 @@ struct DataFileReaderTests {
         let both = try Gzip.decompress(a + b + Data([0, 0, 0]), source: "ab.gz")
         #expect(both == (try Gzip.decompress(a, source: "a")) + (try Gzip.decompress(b, source: "b")))
         #expect(both.count == 12 + 8 + 6 + 8)
+        // Highly compressed: the whole input is consumed long before the output is all given out.
+        let zeros = try ArrayFileReader.read(path: F.path("zeros_u8.npy.gz"))
+        #expect(zeros.shape == [50000, 4] && zeros.dtype == "uint8" && zeros.matrix.elements.allSatisfy { $0 == 0 })
         #expect(throws: NPYError.self) { try Gzip.decompress(a + Data("junk".utf8), source: "x.gz") }
         #expect(throws: NPYError.self) { try Gzip.decompress(Data("plain".utf8), source: "x.gz") }
         #expect(throws: NPYError.self) { try Gzip.decompress(Data(), source: "x.gz") }
@@ -222,6 +225,13 @@ struct MalformedDataFileTests {
         #expect(decode([0x1F, 0x8B, 8, 0])?.message.contains("gzip") == true)
         let huge = decode([0, 0, 8, 2, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
         #expect(huge?.code == .corrupt && huge?.message.contains("more data than can exist") == true)
+    }
+
+    @Test("shapes too large to be real are errors, not crashes")
+    func hugeShape() {
+        let error = dataError { try LoadedArray(source: "x.npy", shape: [0, Int.max, 2], dtype: "float64", values: []) }
+        #expect(error?.code == .corrupt)
+        #expect(dataError { try LoadedArray(source: "x.npy", shape: [], dtype: "float64", values: [1]) }?.code == .shapeMismatch)
     }
 
     @Test("corrupt and truncated gzip files")

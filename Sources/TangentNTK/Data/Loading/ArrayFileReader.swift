@@ -95,14 +95,14 @@ public enum ArrayFileReader {
             guard let member = members.first(where: { $0.name == name }) else {
                 throw DataFileError(.missingMember,
                                     "the archive has no array named `\(name)`; it holds "
-                                    + (members.isEmpty ? "no arrays" : names), source: source)
+                                    + (members.isEmpty ? "no arrays" : "\(names); name one of them"), source: source)
             }
             return (member.name, member.array)
         }
         guard members.count == 1, let only = members.first else {
             throw DataFileError(.missingMember,
                                 members.isEmpty ? "the archive holds no arrays"
-                                    : "the archive holds \(members.count) arrays (\(names)): name the one to use",
+                                    : "the archive holds \(members.count) arrays (\(names)); name one of them",
                                 source: source)
         }
         return (only.name, only.array)

@@ -24,7 +24,15 @@ public struct LoadedArray: Sendable, Equatable {
                                 "holds a single number (shape ()), not an array of samples. Save one row per "
                                 + "sample.", source: source)
         }
-        let columns = shape.dropFirst().reduce(1, *)
+        var columns = 1
+        for dimension in shape.dropFirst() {
+            let (product, overflow) = columns.multipliedReportingOverflow(by: dimension)
+            guard !overflow, dimension >= 0 else {
+                throw DataFileError(.corrupt, "shape \(Self.describe(shape: shape)) is too large to be real; the "
+                                    + "file is damaged", source: source)
+            }
+            columns = product
+        }
         do {
             matrix = try Matrix(rows: rows, columns: columns, elements: values)
         } catch {
