@@ -1,4 +1,4 @@
-/// An error from reading or writing `.npy` / `.npz` files.
+/// An error from reading or writing `.npy` / `.npz` files (and from decompressing gzip data).
 ///
 /// One error type for the domain, in the style of swift-nio: a machine-readable `code`, a human `message`
 /// that says what is wrong and what to do about it, the `source` it came from (a file path, `"<memory>"`,
@@ -18,7 +18,8 @@ public struct NPYError: Error, CustomStringConvertible, Sendable {
         case truncated
         /// The element count implied by a shape does not match the data.
         case shapeMismatch
-        /// A zip archive's structure is damaged (missing records, bad offsets, CRC mismatch, ...).
+        /// A zip archive's structure is damaged (missing records, bad offsets, CRC mismatch, ...), or gzip data
+        /// (`Gzip.decompress`) is not gzip, corrupt or cut short.
         case corruptArchive
         /// A zip member uses a compression method other than STORED (0) or DEFLATE (8), or is encrypted.
         case unsupportedCompression

@@ -4,9 +4,10 @@ import TangentPipeline
 public enum BuiltinStages {
     public static var all: [any Stage.Type] {
         [
-            DataSyntheticStage.self, DataWhitenStage.self,
+            DataSyntheticStage.self, DataLoadStage.self, DataWhitenStage.self,
             ModelMLPStage.self, ModelLoadStage.self,
             TrainGDStage.self, TrainLangevinStage.self,
+            NTKComputeStage.self, NTKSnapshotsStage.self,
         ]
     }
 }
