@@ -22,3 +22,11 @@ void tk_set_avx512_enabled(int enabled) { tk_avx512_enabled = enabled ? 1 : 0; }
 int tk_use_avx512(void) { return tk_avx512_enabled && tk_cpu_has_avx512(); }
 
 double tk_wall_seconds(void) { return omp_get_wtime(); }
+
+#include <malloc.h>
+
+void tk_retain_freed_memory(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
+    mallopt(M_TOP_PAD, 256 << 20);
+}

@@ -15,6 +15,7 @@ public enum TangentCLI {
 
     /// Runs the command line with the given stage registry.
     public static func run(stages: [any Stage.Type]) {
+        Machine.retainFreedMemory()
         CLIState.registry = StageRegistry(stages)
         TangentCommand.main()
     }

@@ -14,7 +14,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Input dimension d.") var d = 784
     @Option(help: "Hidden widths, comma-separated.") var hidden = "1024,1024,1024"
     @Option(help: "Outputs.") var outputs = 10
-    @Option(help: "Timed repetitions (best is reported).") var repeats = 3
+    @Option(help: "Timed repetitions (best is reported).") var repeats = 5
     @Option(help: "Thread budget (default: all cores).") var threads: Int?
     @Flag(help: "Print the figures as one JSON object.") var json = false
 
