@@ -132,6 +132,16 @@ public struct Matrix<Scalar: TangentScalar>: Equatable, Sendable {
                     elements: Array(elements[range.lowerBound * columns..<range.upperBound * columns]))
     }
 
+    /// The rows at `indices`, in that order (indices may repeat).
+    public func rows(at indices: [Int]) -> Matrix {
+        var out = Matrix(rows: indices.count, columns: columns)
+        for (k, i) in indices.enumerated() {
+            precondition(i >= 0 && i < rows, "row index \(i) out of range")
+            out.elements_.replaceSubrange(k * columns..<(k + 1) * columns, with: elements_[i * columns..<(i + 1) * columns])
+        }
+        return out
+    }
+
     /// Elements converted to another precision.
     public func converted<Other: TangentScalar>(to: Other.Type = Other.self) -> Matrix<Other> {
         try! Matrix<Other>(rows: rows, columns: columns, elements: elements.map { Other($0) })

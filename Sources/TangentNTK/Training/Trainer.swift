@@ -112,8 +112,8 @@ public func train(_ model: MLP, on data: Dataset, settings: TrainingSettings, rn
             }
             let rows = Array(order[cursor..<cursor + b])
             cursor += b
-            x = data.trainInputs.selectingRows(rows)
-            y = data.trainTargets.selectingRows(rows)
+            x = data.trainInputs.rows(at: rows)
+            y = data.trainTargets.rows(at: rows)
         } else {
             x = data.trainInputs
             y = data.trainTargets
@@ -139,15 +139,4 @@ public func train(_ model: MLP, on data: Dataset, settings: TrainingSettings, rn
     }
     trajectory.final = model
     return trajectory
-}
-
-extension Matrix {
-    /// The rows at `indices`, in that order.
-    public func selectingRows(_ indices: [Int]) -> Matrix {
-        var out = Matrix(rows: indices.count, columns: columns)
-        for (k, i) in indices.enumerated() {
-            for j in 0..<columns { out[k, j] = self[i, j] }
-        }
-        return out
-    }
 }

@@ -42,14 +42,3 @@ public struct ClassSelection: Sendable, Equatable {
         return (rows, labels, counts)
     }
 }
-
-extension Matrix {
-    /// The rows at `indices` (each in `0..<rows`), in that order.
-    public func rows(at indices: [Int]) -> Matrix {
-        var out = Matrix(rows: indices.count, columns: columns)
-        for (k, i) in indices.enumerated() {
-            out.elements.replaceSubrange(k * columns..<(k + 1) * columns, with: elements[i * columns..<(i + 1) * columns])
-        }
-        return out
-    }
-}
