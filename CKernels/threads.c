@@ -30,3 +30,11 @@ void tk_retain_freed_memory(void) {
     mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
     mallopt(M_TOP_PAD, 256 << 20);
 }
+
+#include <sys/resource.h>
+
+int64_t tk_peak_resident_bytes(void) {
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) != 0) return -1;
+    return (int64_t)usage.ru_maxrss * 1024; /* Linux reports KiB */
+}

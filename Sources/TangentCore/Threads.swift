@@ -36,6 +36,9 @@ public enum Machine {
     /// Measured double-precision FMA peak in GFLOP/s using all kernel threads (about `seconds` seconds).
     public static func measuredFMAPeakGFLOPS(seconds: Double = 1.0) -> Double { tk_fma_peak_gflops_f64(seconds) }
 
+    /// The peak resident memory of this process so far, in bytes.
+    public static var peakResidentBytes: Int { Int(tk_peak_resident_bytes()) }
+
     /// Monotonic wall-clock seconds.
     public static func wallSeconds() -> Double { tk_wall_seconds() }
 }

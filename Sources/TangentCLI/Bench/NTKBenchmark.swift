@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import TangentCore
+import TangentNTK
+
+/// `tangent bench ntk`: per-head empirical NTKs of an MLP by the factorized algorithm, in float64 and float32,
+/// against the measured FMA peak and OpenBLAS dsyrk in the same run, with the peak resident memory, and the generic
+/// Jacobian path on a smaller N for comparison.
+struct BenchNTKCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ntk",
+        abstract: "Empirical NTK (per-head kernels): GFLOP/s vs FMA peak and dsyrk, peak memory, generic Jacobian path.")
+
+    @Option(help: "Samples N.") var n = 2048
+    @Option(help: "Input dimension d.") var d = 784
+    @Option(help: "Hidden widths, comma-separated.") var hidden = "1024,1024,1024"
+    @Option(help: "Output heads C.") var outputs = 10
+    @Option(help: "Samples for the generic Jacobian path (it materializes N × parameters per head).") var genericN = 32
+    @Option(help: "Thread budget (default: all cores).") var threads: Int?
+    @Flag(help: "Print the figures as one JSON object.") var json = false
+
+    func run() throws {
+        if let threads { Threads.setBudget(threads) }
+        let widths = hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--hidden must list positive widths") }
+        let arch = MLPArchitecture(inputDimension: d, hidden: widths, outputs: outputs, activation: .relu, parametrization: .ntk)
+        var rng = Xoshiro256StarStar(seed: 3)
+        let model = try MLP(architecture: arch, rng: &rng)
+        let x = Matrix<Double>.randomNormal(rows: n, columns: d, using: &rng)
+        func log(_ s: String) { FileHandle.standardError.write(Data(("  " + s + "\n").utf8)) }
+
+        // float64 first, so that the process's peak resident memory is this computation's.
+        log("float64 kernels…")
+        var t0 = Machine.wallSeconds()
+        var k64: EmpiricalNTK<Double>? = try empiricalNTK(model, inputs: x, as: Double.self)
+        let time64 = Machine.wallSeconds() - t0
+        let peak = Machine.peakResidentBytes
+        let memory = NTKMemory(n: n, nTest: 0, architecture: arch, bytesPerElement: 8, options: NTKOptions())
+        let forwardBytes = n * (d + 2 * widths.reduce(0, +)) * 8
+        let modelBytes = (x.count + arch.parameterCount) * 8 + forwardBytes + memory.outputBytes
+        k64 = nil
+        log("float32 kernels…")
+        t0 = Machine.wallSeconds()
+        _ = try empiricalNTK(model, inputs: x, as: Float.self)
+        let time32 = Machine.wallSeconds() - t0
+        _ = k64
+
+        log("references: FMA peak and dsyrk…")
+        let fmaPeak = Machine.measuredFMAPeakGFLOPS(seconds: 1)
+        let sample = Matrix<Double>.randomNormal(rows: n, columns: widths[0], using: &rng)
+        let syrkTime = interleavedBestTimes(repeats: 3, [{ _ = sample.gram() }])[0]
+        let syrk = Double(n) * Double(n + 1) * Double(widths[0]) / syrkTime * 1e-9
+
+        log("generic Jacobian path on N = \(genericN)…")
+        let xs = x.rows(0..<min(genericN, n))
+        let times = interleavedBestTimes(repeats: 1, [
+            { _ = try! jacobianNTK(model, inputs: xs) },
+            { _ = try! empiricalNTK(model, inputs: xs, as: Double.self) },
+        ])
+
+        let flops = Self.factorizedFlops(arch, n: n)
+        let figures: [(String, Double)] = [
+            ("gflop", flops * 1e-9), ("float64_seconds", time64), ("float64_gflops", flops / time64 * 1e-9),
+            ("float64_over_peak", flops / time64 * 1e-9 / fmaPeak), ("float64_over_dsyrk", flops / time64 * 1e-9 / syrk),
+            ("float32_seconds", time32), ("float32_gflops", flops / time32 * 1e-9), ("fma_peak_gflops", fmaPeak),
+            ("dsyrk_gflops", syrk), ("peak_resident_mb", Double(peak) / 1_048_576),
+            ("inputs_weights_activations_outputs_mb", Double(modelBytes) / 1_048_576),
+            ("peak_over_needed", Double(peak) / Double(modelBytes)),
+            ("generic_n", Double(xs.rows)), ("generic_seconds", times[0]), ("factorized_seconds_same_n", times[1]),
+        ]
+        if json {
+            print("{" + figures.map { "\"\($0.0)\":\(rounded($0.1))" }.joined(separator: ",") + "}")
+            return
+        }
+        func f(_ key: String) -> Double { figures.first { $0.0 == key }!.1 }
+        print("""
+        Empirical NTK, per-head kernels: N = \(n), d = \(d), hidden \(widths), relu, C = \(outputs), \(Threads.kernelThreads) threads
+          work of the factorized algorithm   \(String(format: "%.1f", f("gflop"))) GFLOP
+          float64   \(String(format: "%7.3f", time64)) s   \(String(format: "%6.1f", f("float64_gflops"))) GFLOP/s   \(String(format: "%.0f%%", 100 * f("float64_over_peak"))) of FMA peak (\(String(format: "%.1f", fmaPeak)) GFLOP/s), \(String(format: "%.2f", f("float64_over_dsyrk")))× dsyrk (\(String(format: "%.1f", syrk)) GFLOP/s)
+          float32   \(String(format: "%7.3f", time32)) s   \(String(format: "%6.1f", f("float32_gflops"))) GFLOP/s
+          peak resident memory  \(String(format: "%.0f", f("peak_resident_mb"))) MB = \(String(format: "%.2f", f("peak_over_needed")))× the \(String(format: "%.0f", f("inputs_weights_activations_outputs_mb"))) MB of inputs + weights + activations + outputs (goal ≤ 1.3)
+          generic Jacobian path, N = \(xs.rows): \(String(format: "%.3f", times[0])) s vs factorized \(String(format: "%.4f", times[1])) s (\(String(format: "%.0f", times[0] / times[1]))×)
+        """)
+    }
+
+    /// Flops of the factorized algorithm: forward GEMMs, the layer-factor Grams, and per head the backward-signal
+    /// GEMMs, the signal Grams and the Hadamard accumulations (SYRK counted as N(N+1)·k).
+    static func factorizedFlops(_ arch: MLPArchitecture, n: Int) -> Double {
+        let w = arch.widths.map(Double.init), nn = Double(n), l1 = arch.layerCount
+        var flops = 0.0
+        for l in 0..<(l1 - 1) { flops += 2 * nn * w[l] * w[l + 1] }        // forward (hidden layers)
+        for l in 0..<l1 { flops += nn * (nn + 1) * w[l] }                    // A_l = X_l·X_lᵀ
+        var perHead = 0.0
+        for l in 1..<max(l1 - 1, 1) { perHead += 2 * nn * w[l + 1] * w[l] }   // δ_{l−1} = δ_l·W_l
+        for l in 0..<(l1 - 1) { perHead += nn * (nn + 1) * w[l + 1] + 2 * nn * nn }  // δ-Gram + Hadamard accumulate
+        return flops + Double(arch.outputs) * perHead
+    }
+}

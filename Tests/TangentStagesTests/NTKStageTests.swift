@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TangentCore
+import TangentNTK
+import TangentPipeline
+@testable import TangentStages
+
+let ntkPipeline = """
+pipeline: k
+seed: 2
+stages:
+  data:  { use: data.synthetic, with: { train: 20, test: 7, input_dim: 5, teacher: linear, outputs: 3 } }
+  model: { use: model.mlp, from: { data: data }, with: { hidden: [8, 6], activation: tanh, bias: true } }
+  train: { use: train.gd, from: { data: data, model: model }, with: { steps: 40, learning_rate: 0.2, snapshots: { every: 10 } } }
+  ntk:   { use: ntk.compute, from: { model: model, data: data } }
+  snaps: { use: ntk.snapshots, from: { trajectory: train, data: data } }
+"""
+
+func member(_ a: Artifact, _ name: String) throws -> NPYArray {
+    guard let m = a.archives["kernels.npz"]?.first(where: { $0.name == name }) else {
+        throw PipelineError(.artifact, "kernels.npz has no `\(name)`")
+    }
+    return m.array
+}
+
+@Suite("NTK stages")
+struct NTKStageTests {
+    @Test("ntk.compute writes kernels.npz (ntk, trace, test) equal to the Jacobian Gram of the model")
+    func compute() throws {
+        let (result, folder) = try runPipeline(ntkPipeline)
+        let kernels = try #require(result.artifacts["ntk"])
+        let ntk = try member(kernels, "ntk"), trace = try member(kernels, "trace"), test = try member(kernels, "test")
+        #expect(ntk.shape == [3, 20, 20] && trace.shape == [20, 20] && test.shape == [3, 7, 20])
+        let model = try MLP(artifact: result.artifacts["model"]!)
+        let data = try Dataset(artifact: result.artifacts["data"]!)
+        let reference = try jacobianNTK(model, inputs: data.trainInputs, testInputs: data.testInputs)
+        let values = ntk.asDoubles(), testValues = test.asDoubles()
+        for c in 0..<3 {
+            let head = try Matrix<Double>(rows: 20, columns: 20, elements: Array(values[c * 400..<(c + 1) * 400]))
+            #expect(head.relativeDifference(to: reference.heads[c]) < 1e-12)
+            let block = try Matrix<Double>(rows: 7, columns: 20, elements: Array(testValues[c * 140..<(c + 1) * 140]))
+            #expect(block.relativeDifference(to: reference.test[c]) < 1e-12)
+        }
+        #expect(try Matrix<Double>(trace).relativeDifference(to: reference.trace) < 1e-12)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ntk/kernels.npz").path))
+        #expect(kernels.summary["negative_eigenvalues"] == .list([]))
+    }
+
+    @Test("ntk.snapshots stacks one kernel per snapshot with times.npy; the first equals ntk.compute of the initial model")
+    func snapshots() throws {
+        let (result, _) = try runPipeline(ntkPipeline)
+        let snaps = try #require(result.artifacts["snaps"])
+        #expect(try snaps.array("times").asDoubles() == [0, 10, 20, 30, 40])
+        let stacked = try member(snaps, "ntk")
+        #expect(stacked.shape == [5, 3, 20, 20])
+        #expect(try member(snaps, "test").shape == [5, 3, 7, 20])
+        let first = Array(stacked.asDoubles()[0..<1200])
+        #expect(first == (try member(result.artifacts["ntk"]!, "ntk")).asDoubles())
+        // The kernel moves during training.
+        let last = Array(stacked.asDoubles()[4 * 1200..<5 * 1200])
+        #expect(first != last)
+    }
+
+    @Test("options: samples, cross heads, per-layer contributions, float32 precision, stride")
+    func options() throws {
+        let text = ntkPipeline + """
+
+          more:  { use: ntk.compute, from: { model: model, data: data }, with: { samples: 9, test_block: false, cross_heads: true, per_layer: true } }
+          thin:  { use: ntk.snapshots, from: { trajectory: train, data: data }, with: { stride: 3 } }
+        """
+        let (result, _) = try runPipeline(text)
+        let more = try #require(result.artifacts["more"])
+        #expect(try member(more, "ntk").shape == [3, 9, 9])
+        #expect(try member(more, "cross").shape == [3, 3, 9, 9])
+        #expect(try member(more, "layers").shape == [3, 3, 9, 9])
+        #expect(more.archives["kernels.npz"]!.contains { $0.name == "test" } == false)
+        #expect(try result.artifacts["thin"]!.array("times").asDoubles() == [0, 30, 40])
+        let (single, _) = try runPipeline(ntkPipeline, overrides: ["precision=float32"])
+        #expect(try member(single.artifacts["ntk"]!, "ntk").dtype == .float32)
+    }
+}
