@@ -33,6 +33,16 @@ void tk_set_avx512_enabled(int enabled);
 void tk_gram_f64(const double *a, int64_t n, int64_t p, int64_t lda, double *g, int64_t ldg);
 void tk_gram_f32(const float *a, int64_t n, int64_t p, int64_t lda, float *g, int64_t ldg);
 
+/// Θ[i, j] += alpha·F[i, j]·(D·Dᵀ)[i, j] for j ≥ i (F = NULL: Θ[i, j] += alpha·(D·Dᵀ)[i, j]); D is n × k (row stride
+/// ldd), F and Θ are n × n (row strides ldf, ldt). The Gram D·Dᵀ is never stored: packed panels and a register-
+/// blocked micro-kernel reduce slices of k, and each slice's partial sums go through the fused epilogue. Only the
+/// upper triangle of Θ is written (mirror it afterwards). Returns 0, or -1 when scratch memory could not be
+/// allocated (Θ is then incomplete).
+int tk_gram_hadamard_accumulate_f64(int64_t n, int64_t k, const double *d, int64_t ldd, const double *f,
+                                     int64_t ldf, double alpha, double *theta, int64_t ldt);
+int tk_gram_hadamard_accumulate_f32(int64_t n, int64_t k, const float *d, int64_t ldd, const float *f,
+                                     int64_t ldf, float alpha, float *theta, int64_t ldt);
+
 /// Copies the upper triangle of the square matrix A (n×n, row stride lda) onto its lower triangle.
 void tk_symmetrize_upper_f64(double *a, int64_t n, int64_t lda);
 void tk_symmetrize_upper_f32(float *a, int64_t n, int64_t lda);

@@ -15,9 +15,20 @@ public enum TangentCLI {
 
     /// Runs the command line with the given stage registry.
     public static func run(stages: [any Stage.Type]) {
+        configureOpenBLASThreads()
         Machine.retainFreedMemory()
         CLIState.registry = StageRegistry(stages)
         TangentCommand.main()
+    }
+
+    /// OpenBLAS worker threads spin for about 2^28 cycles after each call; with OpenMP kernels between BLAS calls
+    /// (the NTK engine, training) they steal both cores, costing 10–40%. `OPENBLAS_THREAD_TIMEOUT=4` makes them
+    /// sleep at once, but OpenBLAS reads it when the library loads, before `main`. So when it is unset, the process
+    /// sets it and re-executes itself (same PID, same arguments); an explicit value is left alone.
+    static func configureOpenBLASThreads() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == nil else { return }
+        setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)  // returns only on failure: then run as is
     }
 
     /// Runs the command line with the built-in stages.

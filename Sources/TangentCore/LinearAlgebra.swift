@@ -71,6 +71,26 @@ extension Matrix {
         return g
     }
 
+    /// Upper triangle of self += alpha·F ⊙ (D·Dᵀ), or alpha·(D·Dᵀ) without `factor` (C kernel: packed panels, a
+    /// register-blocked micro-kernel and a fused epilogue, so the Gram D·Dᵀ is never stored). Only entries (i, j ≥ i)
+    /// are written; call `symmetrizeFromUpper()` when done accumulating. D has one row per row of self.
+    public mutating func addUpperGramHadamard(of d: Matrix, factor: Matrix? = nil, alpha: Scalar = 1) throws {
+        guard isSquare, d.rows == rows, factor.map({ $0.rows == rows && $0.columns == rows }) ?? true else {
+            throw NumericsError(.shapeMismatch, "addUpperGramHadamard: self \(rows)×\(columns), D \(d.rows)×\(d.columns), "
+                                + "factor \(factor.map { "\($0.rows)×\($0.columns)" } ?? "none")")
+        }
+        guard Scalar._gramHadamardAccumulate(n: rows, k: d.columns, d: d.elements, f: factor?.elements, alpha: alpha,
+                                             theta: &elements) else {
+            throw NumericsError(.tooLarge, "out of memory for the Gram kernel's packing buffers")
+        }
+    }
+
+    /// Copies the upper triangle onto the lower one (C kernel).
+    public mutating func symmetrizeFromUpper() {
+        precondition(isSquare, "symmetrizeFromUpper needs a square matrix")
+        Scalar._symmetrizeUpper(n: rows, a: &elements, lda: rows)
+    }
+
     /// Aᵀ·A (columns are samples): the n_columns × n_columns Gram of the columns.
     public func columnGram() -> Matrix { transposed.gram() }
 }

@@ -2,18 +2,17 @@
 extension NPYArray {
     /// A 2-D `<f8` or `<f4` array with the matrix's shape and elements.
     public init<Scalar: TangentScalar>(_ matrix: Matrix<Scalar>) {
-        let storage: NPYStorage
-        if let doubles = matrix.elements as? [Double] {
-            storage = .float64(doubles)
-        } else {
-            storage = .float32(matrix.elements as! [Float])  // TangentScalar is Double or Float
-        }
+        // TangentScalar is Double or Float; the bit casts avoid an element-wise array cast.
+        let storage: NPYStorage = Scalar.self == Double.self
+            ? .float64(unsafeBitCast(matrix.elements, to: [Double].self))
+            : .float32(unsafeBitCast(matrix.elements, to: [Float].self))
         try! self.init(shape: [matrix.rows, matrix.columns], storage: storage)
     }
 
     /// A 1-D `<f8` or `<f4` array of `values`.
     public init<Scalar: TangentScalar>(vector values: [Scalar]) {
-        let storage: NPYStorage = (values as? [Double]).map(NPYStorage.float64) ?? .float32(values as! [Float])
+        let storage: NPYStorage = Scalar.self == Double.self
+            ? .float64(unsafeBitCast(values, to: [Double].self)) : .float32(unsafeBitCast(values, to: [Float].self))
         try! self.init(shape: [values.count], storage: storage)
     }
 }
@@ -37,8 +36,8 @@ extension Matrix {
         }
         let elements: [Scalar]
         switch array.storage {
-        case .float64(let v) where Scalar.self == Double.self: elements = v as! [Scalar]
-        case .float32(let v) where Scalar.self == Float.self: elements = v as! [Scalar]
+        case .float64(let v) where Scalar.self == Double.self: elements = unsafeBitCast(v, to: [Scalar].self)
+        case .float32(let v) where Scalar.self == Float.self: elements = unsafeBitCast(v, to: [Scalar].self)
         default: elements = array.asDoubles().map { Scalar($0) }
         }
         try self.init(rows: rows, columns: columns, elements: elements)

@@ -144,7 +144,18 @@ public struct Matrix<Scalar: TangentScalar>: Equatable, Sendable {
 
     /// Elements converted to another precision.
     public func converted<Other: TangentScalar>(to: Other.Type = Other.self) -> Matrix<Other> {
-        try! Matrix<Other>(rows: rows, columns: columns, elements: elements.map { Other($0) })
+        // Concrete conversions: the generic BinaryFloatingPoint initializer is not specialized across modules
+        // and costs ~100 ns per element.
+        if Other.self == Scalar.self { return unsafeBitCast(self, to: Matrix<Other>.self) }
+        let out: [Other]
+        if let doubles = elements_ as? [Double] {
+            out = doubles.map { Float($0) } as! [Other]
+        } else if let floats = elements_ as? [Float] {
+            out = floats.map { Double($0) } as! [Other]
+        } else {
+            out = elements_.map { Other($0) }
+        }
+        return try! Matrix<Other>(rows: rows, columns: columns, elements: out)
     }
 
     /// Applies `transform` to every element.

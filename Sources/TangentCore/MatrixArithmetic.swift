@@ -4,18 +4,32 @@ extension Matrix {
     public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
         precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "shape mismatch in +")
         var out = lhs
-        for i in 0..<out.elements.count { out.elements[i] += rhs.elements[i] }
+        out += rhs
         return out
     }
 
     public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
         precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "shape mismatch in -")
         var out = lhs
-        for i in 0..<out.elements.count { out.elements[i] -= rhs.elements[i] }
+        out.elements_.withUnsafeMutableBufferPointer { o in
+            rhs.elements_.withUnsafeBufferPointer { r in for i in o.indices { o[i] -= r[i] } }
+        }
         return out
     }
 
-    public static func * (lhs: Scalar, rhs: Matrix) -> Matrix { rhs.map { lhs * $0 } }
+    /// lhs += rhs, in place (no copy when lhs is uniquely referenced).
+    public static func += (lhs: inout Matrix, rhs: Matrix) {
+        precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "shape mismatch in +=")
+        lhs.elements_.withUnsafeMutableBufferPointer { o in
+            rhs.elements_.withUnsafeBufferPointer { r in for i in o.indices { o[i] += r[i] } }
+        }
+    }
+
+    public static func * (lhs: Scalar, rhs: Matrix) -> Matrix {
+        var out = rhs
+        out.elements_.withUnsafeMutableBufferPointer { o in for i in o.indices { o[i] *= lhs } }
+        return out
+    }
 
     /// Σ_ij A_ij·B_ij (the Frobenius inner product ⟨A, B⟩_F), accumulated in Double.
     public func frobeniusInner(_ other: Matrix) -> Double {
@@ -49,6 +63,11 @@ extension Matrix {
         precondition(a.rows == rows && a.columns == columns && b.rows == rows && b.columns == columns,
                      "shape mismatch in addHadamard")
         Scalar._hadamardAccumulate(alpha: alpha, a: a.elements, b: b.elements, c: &elements)
+    }
+
+    /// Sets every element to `value`, in place.
+    public mutating func fill(_ value: Scalar) {
+        elements_.withUnsafeMutableBufferPointer { p in p.update(repeating: value) }
     }
 
     /// self + c·1 (adds a constant to every element).

@@ -21,6 +21,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _scaleRows(rows: Int, cols: Int, s: [Self], a: inout [Self])
     static func _hadamardProduct(a: [Self], b: [Self], c: inout [Self])
     static func _hadamardInPlace(a: inout [Self], b: [Self])
+    /// Upper triangle of Θ += alpha·F ⊙ (D·Dᵀ) (F nil: without the factor); false when scratch memory ran out.
+    static func _gramHadamardAccumulate(n: Int, k: Int, d: [Self], f: [Self]?, alpha: Self, theta: inout [Self]) -> Bool
     /// h ← φ(h) in place for the C kernel's activation `kind`, and φ'(h) into `derivative` when it is non-empty.
     static func _activationInPlace(kind: Int32, h: inout [Self], derivative: inout [Self])
     static func _addRowVector(rows: Int, cols: Int, v: [Self], a: inout [Self])
@@ -78,6 +80,13 @@ extension Double: TangentScalar {
             precondition(derivative.count == h.count, "derivative buffer size")
             tk_activation_inplace_f64(kind, Int64(h.count), &h, &derivative)
         }
+    }
+    public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Double], f: [Double]?, alpha: Double,
+                                               theta: inout [Double]) -> Bool {
+        if let f {
+            return tk_gram_hadamard_accumulate_f64(Int64(n), Int64(k), d, Int64(k), f, Int64(n), alpha, &theta, Int64(n)) == 0
+        }
+        return tk_gram_hadamard_accumulate_f64(Int64(n), Int64(k), d, Int64(k), nil, Int64(n), alpha, &theta, Int64(n)) == 0
     }
     public static func _hadamardInPlace(a: inout [Double], b: [Double]) {
         tk_hadamard_inplace_f64(Int64(a.count), &a, b)
@@ -165,6 +174,13 @@ extension Float: TangentScalar {
             precondition(derivative.count == h.count, "derivative buffer size")
             tk_activation_inplace_f32(kind, Int64(h.count), &h, &derivative)
         }
+    }
+    public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Float], f: [Float]?, alpha: Float,
+                                               theta: inout [Float]) -> Bool {
+        if let f {
+            return tk_gram_hadamard_accumulate_f32(Int64(n), Int64(k), d, Int64(k), f, Int64(n), alpha, &theta, Int64(n)) == 0
+        }
+        return tk_gram_hadamard_accumulate_f32(Int64(n), Int64(k), d, Int64(k), nil, Int64(n), alpha, &theta, Int64(n)) == 0
     }
     public static func _hadamardInPlace(a: inout [Float], b: [Float]) {
         tk_hadamard_inplace_f32(Int64(a.count), &a, b)

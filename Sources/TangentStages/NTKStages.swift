@@ -78,8 +78,8 @@ struct KernelStack<Scalar: TangentScalar> {
     }
 
     func npyArray(_ values: [Scalar], _ shape: [Int]) throws -> NPYArray {
-        if let d = values as? [Double] { return try NPYArray(d, shape: shape) }
-        return try NPYArray(values as! [Float], shape: shape)
+        if Scalar.self == Double.self { return try NPYArray(unsafeBitCast(values, to: [Double].self), shape: shape) }
+        return try NPYArray(unsafeBitCast(values, to: [Float].self), shape: shape)
     }
 
     /// kernels.npz members; `stacked` adds the leading time axis.

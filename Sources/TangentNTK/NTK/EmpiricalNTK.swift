@@ -104,7 +104,7 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
     let memory = NTKMemory(n: n, nTest: testInputs?.rows ?? 0, architecture: arch,
                            bytesPerElement: MemoryLayout<Scalar>.size, options: options)
     let blocked = options.memoryBudget.map { memory.factorBytes > $0 } ?? false
-    var result = EmpiricalNTK<Scalar>(heads: [], trace: Matrix(rows: n, columns: n), test: [], cross: nil,
+    var result = EmpiricalNTK<Scalar>(heads: [], trace: Matrix(rows: 0, columns: 0), test: [], cross: nil,
                                       layers: options.perLayer ? [] : nil, blocked: blocked)
     let totalWork = options.crossHeads ? layerCount : c
     if options.crossHeads {
@@ -114,33 +114,80 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
     } else {
         try headKernels(&result)
     }
-    result.trace = result.heads.dropFirst().reduce(result.heads.first ?? Matrix(rows: n, columns: n)) { $0 + $1 }
+    if result.trace.rows != n {
+        var trace = result.heads.first ?? Matrix(rows: n, columns: n)
+        for head in result.heads.dropFirst() { trace += head }
+        result.trace = trace
+    }
     progress(totalWork, totalWork)
     return result
 
-    // Per head: Θ^c = A_L ⊙ 1 + Σ_{l<L} A_l ⊙ (δ^c_l·δ^c_lᵀ), with every A_l precomputed.
+    // Per head: Θ^c = A_L ⊙ 1 + Σ_{l<L} A_l ⊙ (δ^c_l·δ^c_lᵀ), with every A_l precomputed (upper triangles only).
+    // The fused C kernel accumulates A_l ⊙ (δδᵀ) without storing the Gram; the backward signals are made one
+    // layer at a time; the output layer's factor waits in the trace buffer, which is only filled at the end.
     func headKernels(_ r: inout EmpiricalNTK<Scalar>) throws {
-        let factors = (0..<layerCount).map(factor)
+        func upperFactor(_ l: Int) throws -> Matrix<Scalar> {
+            let (w, b) = factorScales(l)
+            var a = Matrix<Scalar>(rows: n, columns: n, repeating: b)
+            try a.addUpperGramHadamard(of: train.inputs[l], alpha: w)
+            return a
+        }
+        let last = layerCount - 1
+        var factors = try (0..<last).map(upperFactor)
+        var outputFactor = try upperFactor(last)
         let testFactors = hasTest ? try (0..<layerCount).map(testFactor) : []
         if options.perLayer { r.layers = (0..<layerCount).map { _ in [] } }
         for head in 0..<c {
-            var theta = factors[layerCount - 1]
-            var thetaTest = hasTest ? testFactors[layerCount - 1] : Matrix(rows: 0, columns: n)
-            if options.perLayer { r.layers![layerCount - 1].append(theta) }
-            let signals = try backwardSignals(head: head, train)
-            let testSignals = hasTest ? try backwardSignals(head: head, test!) : []
-            for l in 0..<(layerCount - 1) {
-                let g = signals[l].gram()
-                if options.perLayer { r.layers![l].append(factors[l].hadamard(g)) }
-                theta.addHadamard(factors[l], g)
+            var theta = outputFactor
+            var thetaTest = hasTest ? testFactors[last] : Matrix(rows: 0, columns: n)
+            if options.perLayer {
+                var output = outputFactor
+                output.symmetrizeFromUpper()
+                r.layers![last].append(output)
+            }
+            // δ of the last hidden layer, then δ_{l−1} = (a_l·δ_l·W_l) ⊙ φ'(h_{l−1}).
+            var delta: Matrix<Scalar>? = nil, deltaTest: Matrix<Scalar>? = nil
+            for l in stride(from: last - 1, through: 0, by: -1) {
+                delta = try nextSignal(head: head, layer: l, previous: delta, train)
+                if hasTest { deltaTest = try nextSignal(head: head, layer: l, previous: deltaTest, test!) }
+                if options.perLayer {
+                    var contribution = Matrix<Scalar>(rows: n, columns: n)
+                    try contribution.addUpperGramHadamard(of: delta!, factor: factors[l])
+                    theta += contribution
+                    contribution.symmetrizeFromUpper()
+                    r.layers![l].append(contribution)
+                } else {
+                    try theta.addUpperGramHadamard(of: delta!, factor: factors[l])
+                }
                 if hasTest {
-                    thetaTest.addHadamard(testFactors[l], try testSignals[l].matmul(signals[l], transposeOther: true))
+                    thetaTest.addHadamard(testFactors[l], try deltaTest!.matmul(delta!, transposeOther: true))
                 }
             }
+            theta.symmetrizeFromUpper()
             r.heads.append(theta)
             if hasTest { r.test.append(thetaTest) }
             progress(head + 1, c)
         }
+        // The trace reuses the output factor's buffer (the peak of memory is here, with every head allocated).
+        factors = []
+        var trace = consume outputFactor
+        trace.fill(0)
+        for theta in r.heads { trace += theta }
+        r.trace = trace
+    }
+
+    /// δ^c_l (0-based layer l ≤ L−1) from δ^c_{l+1} (nil for the last hidden layer, where δ_{L+1} = e_c).
+    func nextSignal(head: Int, layer l: Int, previous: Matrix<Scalar>?, _ pass: NTKForward<Scalar>) throws -> Matrix<Scalar> {
+        let a = Scalar(arch.scaling(layer: l + 1).weightMultiplier)
+        var delta: Matrix<Scalar>
+        if let previous {
+            delta = try previous.matmul(weights[l + 1], alpha: a)
+        } else {
+            delta = Matrix<Scalar>(rows: pass.inputs[0].rows, columns: weights[l + 1].columns)
+            delta.addToEveryRow(weights[l + 1].row(head).map { a * $0 })
+        }
+        delta.multiplyElementwise(by: pass.derivatives[l])
+        return delta
     }
 
     // Rows in blocks when the factors do not fit: A_l[rows] and (δ_l[rows]·δ_lᵀ) recomputed per head by GEMM.
