@@ -79,3 +79,19 @@ struct NTKStageTests {
         #expect(try member(single.artifacts["ntk"]!, "ntk").dtype == .float32)
     }
 }
+
+@Suite("Kernel sanity checks")
+struct KernelSanityTests {
+    @Test("an eigenvalue negative beyond rounding is found and reported; a PSD kernel passes")
+    func negativeEigenvalue() throws {
+        let stack = KernelStack<Double>()
+        var rng = Xoshiro256StarStar(seed: 8)
+        let x = Matrix<Double>.randomNormal(rows: 12, columns: 4, using: &rng)
+        let psd = x.gram()                                   // rank 4: zero eigenvalues, but PSD up to rounding
+        #expect(try stack.smallestEigenvalueIfNegative(psd) == nil)
+        var indefinite = psd
+        for i in 0..<12 { indefinite[i, i] -= 0.5 }            // shifts every eigenvalue down by 0.5
+        let lambda = try #require(try stack.smallestEigenvalueIfNegative(indefinite))
+        #expect(abs(lambda + 0.5) < 1e-10)
+    }
+}
