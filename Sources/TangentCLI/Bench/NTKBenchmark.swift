@@ -11,23 +11,15 @@ struct BenchNTKCommand: ParsableCommand {
         commandName: "ntk",
         abstract: "Empirical NTK (per-head kernels): GFLOP/s vs FMA peak and dsyrk, peak memory, generic Jacobian path.")
 
-    @Option(help: "Samples N.") var n = 2048
-    @Option(help: "Input dimension d.") var d = 784
-    @Option(help: "Hidden widths, comma-separated.") var hidden = "1024,1024,1024"
-    @Option(help: "Output heads C.") var outputs = 10
+    @OptionGroup var network: ReferenceNetworkOptions
     @Option(help: "Timed runs per precision (the best is reported).") var repeats = 2
     @Option(help: "Samples for the generic Jacobian path (it materializes N × parameters per head).") var genericN = 32
-    @Option(help: "Thread budget (default: all cores).") var threads: Int?
     @Flag(help: "Print the figures as one JSON object.") var json = false
 
     func run() throws {
-        if let threads { Threads.setBudget(threads) }
-        let widths = hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--hidden must list positive widths") }
-        let arch = MLPArchitecture(inputDimension: d, hidden: widths, outputs: outputs, activation: .relu, parametrization: .ntk)
-        var rng = Xoshiro256StarStar(seed: 3)
-        let model = try MLP(architecture: arch, rng: &rng)
-        let x = Matrix<Double>.randomNormal(rows: n, columns: d, using: &rng)
+        var (model, x, rng) = try network.make(seed: 3)
+        let arch = model.architecture, widths = network.widths
+        let (n, d, outputs) = (network.n, network.d, network.outputs)
         func log(_ s: String) { FileHandle.standardError.write(Data(("  " + s + "\n").utf8)) }
 
         // float64 first, so that the process's peak resident memory is this computation's.

@@ -10,23 +10,14 @@ struct BenchTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "One full-batch training step vs OpenBLAS dgemm for the same flops (goal: ratio ≤ 1.3).")
 
-    @Option(help: "Batch size N.") var n = 2048
-    @Option(help: "Input dimension d.") var d = 784
-    @Option(help: "Hidden widths, comma-separated.") var hidden = "1024,1024,1024"
-    @Option(help: "Outputs.") var outputs = 10
+    @OptionGroup var network: ReferenceNetworkOptions
     @Option(help: "Timed repetitions (best is reported).") var repeats = 5
-    @Option(help: "Thread budget (default: all cores).") var threads: Int?
     @Flag(help: "Print the figures as one JSON object.") var json = false
 
     func run() throws {
-        if let threads { Threads.setBudget(threads) }
-        let widths = hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--hidden must list positive widths") }
-        var rng = Xoshiro256StarStar(seed: 1)
-        let arch = MLPArchitecture(inputDimension: d, hidden: widths, outputs: outputs, activation: .relu,
-                                   parametrization: .ntk)
-        var model = try MLP(architecture: arch, rng: &rng)
-        let x = Matrix<Double>.randomNormal(rows: n, columns: d, using: &rng)
+        var (model, x, rng) = try network.make(seed: 1)
+        let arch = model.architecture, widths = network.widths
+        let (n, d, outputs) = (network.n, network.d, network.outputs)
         let y = Matrix<Double>.randomNormal(rows: n, columns: outputs, using: &rng)
         var optimizer = Optimizer(OptimizerSettings(learningRate: 1e-3))
 
