@@ -88,7 +88,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TangentNTKTests",
-            dependencies: ["TangentNTK", "TangentCore"]
+            dependencies: ["TangentNTK", "TangentCore"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TangentStagesTests",
