@@ -9,6 +9,7 @@ public enum BuiltinStages {
             TrainGDStage.self, TrainLangevinStage.self,
             NTKComputeStage.self, NTKSnapshotsStage.self,
             AlignmentStage.self, EigenStage.self, SpecializationStage.self,
+            TimescalesStage.self, LossPhasesStage.self,
         ]
     }
 }

@@ -47,3 +47,24 @@ struct KernelAnalysisStageTests {
         #expect(abs(try ksm.array("ksm").asDoubles()[27] - last[0, 0]) < 1e-14)
     }
 }
+
+@Suite("Time-scale stages")
+struct TimeScaleStageTests {
+    @Test("analysis.timescales and analysis.loss_phases report from the run's kernels and losses")
+    func stages() throws {
+        let text = analysisPipeline + """
+
+          times:  { use: analysis.timescales, from: { kernels: ntk, data: data, trajectory: train } }
+          phases: { use: analysis.loss_phases, from: { trajectory: train } }
+        """
+        let (result, _) = try runPipeline(text)
+        let times = result.artifacts["times"]!.summary
+        let steps: Set<Int> = [0, 20, 40, 60]
+        #expect(times["t_align"]?.intValue.map(steps.contains) == true)
+        #expect(times["t_norm"]?.intValue.map(steps.contains) == true)
+        #expect(times["silent_alignment"]?.boolValue != nil)
+        let phases = result.artifacts["phases"]!.summary
+        #expect(phases["alpha"]?.doubleValue?.isFinite == true)
+        #expect((phases["r_squared"]?.doubleValue ?? 2) <= 1)
+    }
+}
