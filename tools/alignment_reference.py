@@ -2,7 +2,8 @@
 """Independent numpy reference for Tangent's kernel metrics (Sources/TangentNTK/Analysis: KernelAlignment,
 KernelSpectrum, KernelSpecialization). Writes, deterministically,
 
-  Tests/TangentNTKTests/Fixtures/alignment_kernels.npz   per-head kernels `heads` (C, N, N) and targets `y` (N, C)
+  Tests/TangentNTKTests/Fixtures/alignment_kernels.npz   per-head kernels `heads` (C, N, N), targets `y` (N, C),
+                                                         and a loss curve `loss_steps`, `losses` for the power-law fit
   Tests/TangentNTKTests/Fixtures/alignment_expected.json the metrics computed below
 
     python3 tools/alignment_reference.py
@@ -50,9 +51,21 @@ expected = {
     "ksm_per_target": ksm("per_target"),
     "cosine_head0_head1": float((heads[0] * heads[1]).sum() / (np.linalg.norm(heads[0]) * np.linalg.norm(heads[1]))),
 }
+# Power-law fit of a loss curve: a plateau, a fast drop, then L ∝ t^-0.6 with multiplicative noise.
+loss_steps = np.unique(np.round(np.logspace(0, 4, 50)).astype(int))
+losses = np.where(loss_steps < 200, 2.0, 2.0 * (loss_steps / 200.0) ** -0.6) * np.exp(0.05 * rng.standard_normal(len(loss_steps)))
+window = loss_steps >= loss_steps[-1] // 10
+slope, intercept = np.polyfit(np.log(loss_steps[window]), np.log(losses[window]), 1)
+fitted = intercept + slope * np.log(loss_steps[window])
+ss_res = ((np.log(losses[window]) - fitted) ** 2).sum()
+ss_tot = ((np.log(losses[window]) - np.log(losses[window]).mean()) ** 2).sum()
+expected["power_law_alpha"] = float(-slope)
+expected["power_law_coefficient"] = float(np.exp(intercept))
+expected["power_law_r_squared"] = float(1 - ss_res / ss_tot)
+
 folder = os.path.join(os.path.dirname(__file__), "..", "Tests", "TangentNTKTests", "Fixtures")
 os.makedirs(folder, exist_ok=True)
-np.savez(os.path.join(folder, "alignment_kernels.npz"), heads=heads, y=y)
+np.savez(os.path.join(folder, "alignment_kernels.npz"), heads=heads, y=y, loss_steps=loss_steps, losses=losses)
 with open(os.path.join(folder, "alignment_expected.json"), "w") as f:
     json.dump(expected, f, indent=1, sort_keys=True)
 print("wrote", os.path.normpath(folder))

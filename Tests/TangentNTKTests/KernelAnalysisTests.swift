@@ -15,6 +15,9 @@ struct KernelAnalysisTests {
         let ksm_mean_diagonal: [[Double]]
         let ksm_per_target: [[Double]]
         let cosine_head0_head1: Double
+        let power_law_alpha: Double
+        let power_law_coefficient: Double
+        let power_law_r_squared: Double
     }
 
     @Test("every metric matches the numpy reference (tools/alignment_reference.py) on the same saved kernels")
@@ -48,6 +51,10 @@ struct KernelAnalysisTests {
             }
         }
         #expect(close(kernelCosine(heads[0], heads[1]), expected.cosine_head0_head1))
+        let fit = try PowerLawFit(steps: arrays["loss_steps"]!.asDoubles().map { Int($0) }, losses: arrays["losses"]!.asDoubles())
+        #expect(close(fit.alpha, expected.power_law_alpha))
+        #expect(close(fit.coefficient, expected.power_law_coefficient))
+        #expect(close(fit.rSquared, expected.power_law_r_squared))
     }
 
     @Test("A(yyᵀ, y) = 1 and the top eigenvector of yyᵀ + εI carries all the target power")
