@@ -36,12 +36,13 @@ public struct AlignmentStage: Stage {
     public static let doc = """
         For each time t: A(t) = ⟨K, YYᵀ⟩_F/(‖K‖_F‖YYᵀ‖_F) of the trace kernel K = Σ_c Θ^c with all targets Y (uncentered, \
         the papers' default) and its centered version (HKH, HY); per head A(Θ^c, y_c); ‖K(t)‖_F; \
-        ‖K(t) − K(0)‖_F/‖K(0)‖_F; and cos(K(t), K(T)) = ⟨K(t), K(T)⟩_F/(‖K(t)‖_F‖K(T)‖_F).
+        ‖K(t) − K(0)‖_F/‖K(0)‖_F; and cos(K(t), K(T)) = ⟨K(t), K(T)⟩_F/(‖K(t)‖_F‖K(T)‖_F). When the kernels were \
+        computed with per_layer, also each layer's alignment and norm (its contribution summed over heads).
         """
     public static let outputKind = ArtifactKind.table
     public static let inputs = KernelAnalysisInputs.slots
     public static let outputs = [
-        OutputFile("metrics.csv", doc: "step,key,value with keys alignment, alignment_centered, alignment_head<c>, kernel_norm, relative_change, cosine_to_final"),
+        OutputFile("metrics.csv", doc: "step,key,value with keys alignment, alignment_centered, alignment_head<c>, kernel_norm, relative_change, cosine_to_final, and alignment_layer<l>, kernel_norm_layer<l> with per-layer kernels"),
         OutputFile("alignment.npy", doc: "(T,) uncentered alignment of the trace kernel"),
         OutputFile("kernel_norm.npy", doc: "(T,) ‖K(t)‖_F"),
         OutputFile("summary.json", doc: "the final values"),
@@ -66,6 +67,12 @@ public struct AlignmentStage: Stage {
             rows.append(MetricRow(step: step, key: "kernel_norm", value: k.frobeniusNorm))
             rows.append(MetricRow(step: step, key: "relative_change", value: (k - first).frobeniusNorm / max(first.frobeniusNorm, .leastNormalMagnitude)))
             rows.append(MetricRow(step: step, key: "cosine_to_final", value: kernelCosine(k, last)))
+            if t < s.layers.count {
+                for (l, layer) in s.layers[t].enumerated() {
+                    rows.append(MetricRow(step: step, key: "alignment_layer\(l)", value: try kernelAlignment(layer, a.targets)))
+                    rows.append(MetricRow(step: step, key: "kernel_norm_layer\(l)", value: layer.frobeniusNorm))
+                }
+            }
         }
         return Artifact(kind: .table,
                         arrays: ["alignment": NPYArray(vector: alignment), "kernel_norm": NPYArray(vector: norms)],

@@ -12,6 +12,8 @@ public struct KernelSeries: Sendable {
     public var trace: [Matrix<Double>]
     /// test[t][c]: Θ^c(X_test, X) (N_test × N), empty when absent.
     public var test: [[Matrix<Double>]]
+    /// layers[t][l]: layer l's contribution to the trace kernel, Σ_c (N × N); empty unless computed with per_layer.
+    public var layers: [[Matrix<Double>]]
 
     public var count: Int { heads.count }
     public var headCount: Int { heads.first?.count ?? 0 }
@@ -39,6 +41,19 @@ public struct KernelSeries: Sendable {
             self.test = try (0..<t).map { ti in try (0..<c).map { try slice(tv, ti * c + $0, nt, n) } }
         } else {
             self.test = []
+        }
+        if let layers = array("layers") {
+            let l = layers.shape[stacked ? 1 : 0]
+            let lv = layers.asDoubles()
+            self.layers = try (0..<t).map { ti in
+                try (0..<l).map { li in
+                    var sum = try slice(lv, (ti * l + li) * c, n, n)
+                    for head in 1..<c { sum += try slice(lv, (ti * l + li) * c + head, n, n) }
+                    return sum
+                }
+            }
+        } else {
+            self.layers = []
         }
         if let times = artifact.arrays["times"] {
             steps = times.asDoubles().map { Int($0) }

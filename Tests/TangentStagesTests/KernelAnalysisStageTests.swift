@@ -12,7 +12,7 @@ stages:
   data:  { use: data.synthetic, with: { train: 30, test: 10, input_dim: 6, teacher: mixture, classes: 3, encoding: onehot, variance: 0.05 } }
   model: { use: model.mlp, from: { data: data }, with: { hidden: [16], activation: relu, init_scale: 0.5 } }
   train: { use: train.gd, from: { data: data, model: model }, with: { steps: 60, learning_rate: 0.5, snapshots: { every: 20 } } }
-  ntk:   { use: ntk.snapshots, from: { trajectory: train, data: data } }
+  ntk:   { use: ntk.snapshots, from: { trajectory: train, data: data }, with: { per_layer: true } }
   align: { use: analysis.alignment, from: { kernels: ntk, data: data } }
   eigen: { use: analysis.eigen, from: { kernels: ntk, data: data }, with: { ks: [1, 3], vectors: true } }
   ksm:   { use: analysis.specialization, from: { kernels: ntk, data: data } }
@@ -32,6 +32,10 @@ struct KernelAnalysisStageTests {
         for t in 0..<4 { #expect(abs(values[t] - (try kernelAlignment(series.trace[t], data.trainTargets))) < 1e-14) }
         #expect(align.metrics.contains { $0.key == "cosine_to_final" && $0.step == 60 && abs($0.value - 1) < 1e-14 })
         #expect(align.metrics.contains { $0.key == "relative_change" && $0.step == 0 && $0.value == 0 })
+        // Per-layer contributions add up to the trace kernel.
+        #expect(series.layers.count == 4 && series.layers[2].count == 2)
+        #expect((series.layers[2][0] + series.layers[2][1]).relativeDifference(to: series.trace[2]) < 1e-12)
+        #expect(align.metrics.contains { $0.key == "alignment_layer1" && $0.step == 40 })
 
         let eigen = result.artifacts["eigen"]!
         let members = eigen.archives["eigen.npz"]!
