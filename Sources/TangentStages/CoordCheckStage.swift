@@ -13,7 +13,8 @@ public struct CoordCheckStage: Stage {
         RMS(h_l) = ‖h_l‖_F/√(P·n_l) at the trained weights and RMS(Δh_l) = RMS(h_l(k) − h_l(0)) for the \
         preactivations h_1 … h_{L+1} (h_{L+1} = f), pooled over the repeats as √(mean of RMS²). The width exponent is the least-squares slope of log RMS against \
         log n: ≈ 0 means the layer's updates are width-independent (muP, spectral); under standard parametrization \
-        at a fixed η the hidden and output updates grow with n.
+        at a fixed η the output update grows with n (exponent between 1/2 and 1), the first layer's shrinks (≈ −1/2) \
+        and the other hidden layers' grow towards n^{1/2} (slowly: preasymptotic at small widths).
         """
     public static let outputKind = ArtifactKind.table
     public static let inputs = [InputSlot("data", kind: .dataset, doc: "the training data (its train split is used)")]
