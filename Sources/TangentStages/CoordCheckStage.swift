@@ -73,7 +73,7 @@ public struct CoordCheckStage: Stage {
                 r = try coordinateCheck(parametrization, on: data, settings: settings, rng: &rng)
             } catch {
                 throw PipelineError(.stageFailed, "\(name): \(parametrization.rawValue): \(error) "
-                                    + "(lower learning_rate or steps if training diverged)")
+                                    + "(if training diverged, lower learning_rate or steps; learning_rate 0 leaves Δh = 0, which has no exponent)")
             }
             let key = parametrization.rawValue, layers = r.rms.count
             arrays["\(key)_rms"] = try NPYArray(r.rms.flatMap { $0 }, shape: [layers, widths.count])

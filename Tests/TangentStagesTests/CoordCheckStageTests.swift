@@ -44,5 +44,7 @@ struct CoordCheckStageTests {
         #expect(exponents["spectral"] == nil)
         let error = try #require(failure(Self.text, overrides: ["coord.widths=[64, 64]"]))
         #expect(error.text.contains("widths"))
+        let zero = try #require(failure(Self.text, overrides: ["coord.learning_rate=0"]))
+        #expect(zero.text.contains("learning_rate"))
     }
 }
