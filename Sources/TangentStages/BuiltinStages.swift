@@ -8,6 +8,7 @@ public enum BuiltinStages {
             ModelMLPStage.self, ModelLoadStage.self,
             TrainGDStage.self, TrainLangevinStage.self,
             NTKComputeStage.self, NTKSnapshotsStage.self,
+            KernelRegressionStage.self,
         ]
     }
 }
