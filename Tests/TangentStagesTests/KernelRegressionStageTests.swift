@@ -58,12 +58,15 @@ struct KernelRegressionStageTests {
         #expect(nn0 != nil && kgd0 != nil && abs(nn0! - kgd0!) <= 1e-10 * nn0!)
     }
 
-    @Test("options: final kernel, trace head, constant ridge, no trajectory (f₀ = 0, no KGD)")
+    @Test("options: final kernel, trace head, constant ridge, weight-decay ridge, no trajectory (f₀ = 0, no KGD)")
     func options() throws {
         let text = kernelRegressionPipeline + """
 
           ridge: { use: analysis.kernel_regression, from: { kernels: snaps, trajectory: train, data: data }, with: { kernel: final, kernel_head: trace, ridge: constant, ridge_value: 0.5, kgd: false } }
           bare:  { use: analysis.kernel_regression, from: { kernels: snaps, data: data }, with: { kernel: initial, kgd: false } }
+          wd:    { use: train.gd, from: { data: data, model: model }, with: { steps: 10, weight_decay: 0.01, snapshots: { every: 5 } } }
+          wdk:   { use: ntk.snapshots, from: { trajectory: wd, data: data } }
+          wdkr:  { use: analysis.kernel_regression, from: { kernels: wdk, trajectory: wd, data: data }, with: { ridge: weight_decay } }
         """
         let (result, _) = try runPipeline(text)
         let ridge = try #require(result.artifacts["ridge"])
@@ -74,6 +77,9 @@ struct KernelRegressionStageTests {
         #expect(bare.summary["subtract_initial"] == .bool(false))
         #expect(bare.summary["initial"]?["test_mse"]?.doubleValue != nil)
         #expect(bare.summary["initial"]?["relative_error"] == nil)
+        // ρ = 2λ·P for the mean loss (P = 12 train points).
+        let wd = try #require(result.artifacts["wdkr"]?.summary["ridge"]?.doubleValue)
+        #expect(abs(wd - 2 * 0.01 * 12) < 1e-15)
     }
 
     @Test("kgd without a trajectory is an error naming the parameter")
