@@ -10,6 +10,7 @@ public enum BuiltinStages {
             NTKComputeStage.self, NTKSnapshotsStage.self,
             AlignmentStage.self, EigenStage.self, SpecializationStage.self,
             TimescalesStage.self, LossPhasesStage.self,
+            KernelRegressionStage.self,
             SpectralStage.self, CoordCheckStage.self,
         ]
     }

@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+import TangentCore
+import TangentNTK
+import TangentPipeline
+@testable import TangentStages
+
+/// A two-layer linear network (hidden 40, NTK parametrization, small init σ = 0.1) trained close to convergence
+/// (train MSE ≈ 2e-5) on isotropic Gaussian inputs (white in expectation; P = 12 < D = 20, so the empirical
+/// covariance cannot be whitened and data.whiten is the identity) with a noise-free linear teacher. P < D makes the
+/// test meaningful: with P > D and whitened inputs every full-rank linear kernel would reproduce the teacher.
+let kernelRegressionPipeline = """
+pipeline: kr
+seed: 3
+stages:
+  raw:   { use: data.synthetic, with: { train: 12, test: 10, input_dim: 20, teacher: linear, outputs: 2 } }
+  data:  { use: data.whiten, from: { data: raw }, with: { method: none, center: false } }
+  model: { use: model.mlp, from: { data: data }, with: { hidden: [40], activation: linear, init_scale: 0.1 } }
+  train: { use: train.gd, from: { data: data, model: model }, with: { steps: 8000, learning_rate: 0.6, loss: sum, snapshots: { every: 2000 }, log_points: 20 } }
+  snaps: { use: ntk.snapshots, from: { trajectory: train, data: data } }
+  kr:    { use: analysis.kernel_regression, from: { kernels: snaps, trajectory: train, data: data } }
+"""
+
+@Suite("analysis.kernel_regression")
+struct KernelRegressionStageTests {
+    func row(_ a: Artifact, _ key: String) throws -> [String: Value] {
+        try #require(a.summary[key]?.objectValue)
+    }
+
+    @Test("silent alignment: the trained small-init linear network equals kernel regression with its final NTK")
+    func endToEnd() throws {
+        let (result, folder) = try runPipeline(kernelRegressionPipeline)
+        let kr = try #require(result.artifacts["kr"])
+        let final = try row(kr, "final"), initial = try row(kr, "initial")
+        let relFinal = try #require(final["relative_error"]?.doubleValue)
+        let relInitial = try #require(initial["relative_error"]?.doubleValue)
+        // The final kernel is K = X·M·Xᵀ with M = W₁ᵀW₁ + ‖w₂‖²I, whose large part W₁ᵀW₁ has aligned with the
+        // learned weights (silent alignment): its predictor matches the network up to the network's remaining train
+        // residual and the init components outside the data span (O(σ²)). Measured 0.021 at this fixed seed; the
+        // initial kernel (random M) gives 0.17. 5% leaves a 2.4× margin; the initial kernel must be clearly worse.
+        #expect(relFinal < 0.05)
+        #expect(relInitial > 3 * relFinal)
+        #expect(try kr.array("predictions_final").shape == [10, 2])
+        #expect(try kr.array("predictions").shape == [5, 10, 2])
+        #expect(try kr.array("predictions_network").shape == [10, 2])
+        let keys = Set(kr.metrics.map(\.key))
+        for key in ["kr_test_mse", "kr_relative_error", "kr_train_mse", "kgd_train_loss", "kgd_test_loss",
+                    "akgd_train_loss", "akgd_test_loss", "nn_train_loss", "nn_test_loss"] {
+            #expect(keys.contains(key), "metrics.csv lacks \(key)")
+        }
+        // Ridgeless regression interpolates on the train points.
+        #expect((final["train_mse"]?.doubleValue ?? 1) < 1e-12)
+        #expect(kr.summary["nn_test_mse"]?.doubleValue != nil)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("kr/metrics.csv").path))
+        // KGD starts at the network's initial loss.
+        let nn0 = kr.metrics.first { $0.key == "nn_train_loss" && $0.step == 0 }?.value
+        let kgd0 = kr.metrics.first { $0.key == "kgd_train_loss" && $0.step == 0 }?.value
+        #expect(nn0 != nil && kgd0 != nil && abs(nn0! - kgd0!) <= 1e-10 * nn0!)
+    }
+
+    @Test("options: final kernel, trace head, constant ridge, weight-decay ridge, no trajectory (f₀ = 0, no KGD)")
+    func options() throws {
+        let text = kernelRegressionPipeline + """
+
+          ridge: { use: analysis.kernel_regression, from: { kernels: snaps, trajectory: train, data: data }, with: { kernel: final, kernel_head: trace, ridge: constant, ridge_value: 0.5, kgd: false } }
+          bare:  { use: analysis.kernel_regression, from: { kernels: snaps, data: data }, with: { kernel: initial, kgd: false } }
+          wd:    { use: train.gd, from: { data: data, model: model }, with: { steps: 10, weight_decay: 0.01, snapshots: { every: 5 } } }
+          wdk:   { use: ntk.snapshots, from: { trajectory: wd, data: data } }
+          wdkr:  { use: analysis.kernel_regression, from: { kernels: wdk, trajectory: wd, data: data }, with: { ridge: weight_decay } }
+        """
+        let (result, _) = try runPipeline(text)
+        let ridge = try #require(result.artifacts["ridge"])
+        #expect(ridge.summary["ridge"] == .double(0.5))
+        #expect(ridge.summary["initial"] == nil && ridge.summary["final"] != nil)
+        #expect(ridge.summary["kgd"] == nil)
+        let bare = try #require(result.artifacts["bare"])
+        #expect(bare.summary["subtract_initial"] == .bool(false))
+        #expect(bare.summary["initial"]?["test_mse"]?.doubleValue != nil)
+        #expect(bare.summary["initial"]?["relative_error"] == nil)
+        // ρ = 2λ·P for the mean loss (P = 12 train points).
+        let wd = try #require(result.artifacts["wdkr"]?.summary["ridge"]?.doubleValue)
+        #expect(abs(wd - 2 * 0.01 * 12) < 1e-15)
+    }
+
+    @Test("kgd without a trajectory is an error naming the parameter")
+    func kgdNeedsTrajectory() throws {
+        let text = kernelRegressionPipeline + """
+
+          bad:   { use: analysis.kernel_regression, from: { kernels: snaps, data: data } }
+        """
+        let error = try #require(failure(text))
+        #expect(error.text.contains("kgd"))
+    }
+}
+
+/// The metrics against tools/kernel_regression_reference.py on the kernels and data it saved.
+@Suite("Kernel regression vs numpy reference")
+struct KernelRegressionReferenceTests {
+    static func fixture(_ name: String) throws -> URL {
+        let root = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        return root.appendingPathComponent("analysis").appendingPathComponent(name)
+    }
+
+    func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-10 * max(abs(b), 1) }
+
+    @Test("kernel regression MSEs, relative errors, KGD and aKGD losses match numpy to 1e-10")
+    func matchesNumpy() throws {
+        let k = try NPZ.read(contentsOf: try Self.fixture("kernels.npz"))
+        let d = try NPZ.read(contentsOf: try Self.fixture("data.npz"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: try Self.fixture("kernel_regression_expected.json")))
+        let expected = try #require(json as? [String: Any])
+        func member(_ name: String) throws -> NPYArray { try #require(k[name]) }
+        let artifact = Artifact(kind: .kernels, arrays: ["times": try member("times")],
+                                archives: ["kernels.npz": [.init("ntk", try member("ntk")), .init("trace", try member("trace")),
+                                                           .init("test", try member("test"))]])
+        let series = try KernelSeries(artifact: artifact)
+        func m(_ name: String) throws -> Matrix<Double> { try Matrix<Double>(try #require(d[name])) }
+        let (y, yt, f0, f0t, fnn) = (try m("y"), try m("y_test"), try m("f0"), try m("f0_test"), try m("f_nn_test"))
+
+        let rows = try #require(expected["regression"] as? [[String: Any]])
+        #expect(rows.count == 12)
+        for row in rows {
+            let t = try #require(row["time"] as? Int), rho = try #require(row["ridge"] as? Double)
+            let trace = (row["kernel_head"] as? String) == "trace"
+            let ks = trace ? [series.trace[t]] : series.heads[t]
+            let kts = trace ? [series.test[t][0] + series.test[t][1]] : series.test[t]
+            let r = try kernelRegression(kernels: ks, testKernels: kts, targets: y, initialTrain: f0, initialTest: f0t, ridge: rho)
+            #expect(close(meanSquaredError(r.train, y), try #require(row["train_mse"] as? Double)))
+            #expect(close(meanSquaredError(r.test, yt), try #require(row["test_mse"] as? Double)))
+            #expect(close(relativePredictionError(r.test, fnn), try #require(row["relative_error"] as? Double)))
+        }
+
+        let eta = try #require(expected["learning_rate"] as? Double)
+        let steps = try #require(expected["log_steps"] as? [Int])
+        let snapshotSteps = series.steps.map { $0 ?? 0 }
+        let norms = (0..<series.count).map { t in series.heads[t].map(\.frobeniusNorm) }
+        for (label, adaptive) in [("kgd", false), ("akgd", true)] {
+            let curve = try kernelGradientDescent(
+                kernels: series.heads[0], testKernels: series.test[0], targets: y, testTargets: yt, initialTrain: f0,
+                initialTest: f0t, learningRate: eta, normalization: .mean, steps: steps) { step, c in
+                    adaptive ? kernelNormRatio(step: step, snapshotSteps: snapshotSteps, norms: norms.map { $0[c] }) : 1
+                }
+            let reference = try #require(expected[label] as? [String: [Double]])
+            let train = try #require(reference["train_loss"]), test = try #require(reference["test_loss"])
+            #expect(curve.trainLoss.count == train.count)
+            for (a, b) in zip(curve.trainLoss, train) { #expect(close(a, b), "\(label) train \(a) vs \(b)") }
+            for (a, b) in zip(curve.testLoss, test) { #expect(close(a, b), "\(label) test \(a) vs \(b)") }
+        }
+    }
+}
