@@ -104,8 +104,9 @@ def csv_rows(x):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    # Remove this script's earlier outputs only: other tools keep their fixtures here too (KEEP, sub-folders).
     for old in os.listdir(OUT):
-        if old not in KEEP:
+        if old not in KEEP and os.path.isfile(path(old)) and not old.startswith("mlp_reference"):
             os.remove(path(old))
 
     # .npy: float64 and float32 inputs, int64 labels, float targets, uint8 images (3-D: flattened on load).
@@ -214,6 +215,11 @@ stages:
             pass
         else:
             raise AssertionError(f"gzip unexpectedly decompressed {name}")
+
+    # Inputs with a NaN cell (row 4, column 2): data.load must refuse them, naming the file and the position.
+    with_nan = train_x().copy()
+    with_nan[4, 2] = np.nan
+    write_text("x_nan.csv", "\n".join(csv_rows(with_nan)) + "\n")
 
     names = sorted(os.listdir(OUT))
     total = sum(os.path.getsize(path(n)) for n in names)

@@ -147,6 +147,12 @@ struct DataLoadSplit {
         do {
             let array = try ArrayFileReader.read(path: file.path, member: file.key)
             context.log("\(file.role): \(array.source), shape \(array.shapeText), \(array.dtype)")
+            do {
+                try array.matrix.checkFinite("\(file.role) (\(array.source))")
+            } catch let error as NumericsError {
+                throw DataFileError(.notNumeric, error.message + " (row, column); NaN and infinite values cannot be "
+                                    + "trained on: clean or drop those samples", source: array.source)
+            }
             return array
         } catch let error as DataFileError where error.code == .missingMember
                     || (error.code == .unsupportedFormat && file.key != nil) {

@@ -226,6 +226,13 @@ struct DataLoadStageErrorTests {
         DataLoadStageTests().failure(with, code: code)
     }
 
+    @Test("inputs with a NaN are refused, naming the file and the position")
+    func nonFinite() throws {
+        let message = failure(["train_inputs": "x_nan.csv", "train_targets": "y_int64.npy"], code: .notNumeric)
+        #expect(message.contains("train_inputs (\(try F.path("x_nan.csv"))) has a non-finite value nan at (4, 2)"))
+        #expect(message.contains("clean or drop those samples"))
+    }
+
     @Test("targets with another row count than the inputs")
     func rowCount() throws {
         let message = failure(["train_inputs": "x_f64.npy", "train_targets": "y_short.npy"], code: .shapeMismatch)
