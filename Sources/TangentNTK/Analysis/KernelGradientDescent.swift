@@ -34,21 +34,9 @@ public func kernelGradientDescent(kernels: [Matrix<Double>], testKernels: [Matri
     -> KernelDescentCurve
 {
     let p = targets.rows, c = targets.columns
-    guard kernels.count == 1 || kernels.count == c else {
-        throw NumericsError(.shapeMismatch, "kernel gradient descent: \(kernels.count) kernels for \(c) outputs (need 1 or \(c))")
-    }
-    guard testKernels.isEmpty || testKernels.count == kernels.count else {
-        throw NumericsError(.shapeMismatch, "kernel gradient descent: \(testKernels.count) test kernels for \(kernels.count) kernels")
-    }
-    for k in kernels where k.rows != p || k.columns != p {
-        throw NumericsError(.shapeMismatch, "kernel gradient descent: kernel is \(k.rows)×\(k.columns) but there are \(p) targets")
-    }
+    let pt = try checkKernelShapes(kernels, test: testKernels, targets: targets, method: "kernel gradient descent")
     guard learningRate.isFinite, steps.allSatisfy({ $0 >= 0 }) else {
         throw NumericsError(.invalidArgument, "kernel gradient descent: learning rate must be finite and steps ≥ 0")
-    }
-    let pt = testKernels.first?.rows ?? 0
-    for k in testKernels where k.rows != pt || k.columns != p {
-        throw NumericsError(.shapeMismatch, "kernel gradient descent: test kernel is \(k.rows)×\(k.columns), expected \(pt)×\(p)")
     }
     let f0 = initialTrain ?? Matrix(rows: p, columns: c)
     let f0Test = initialTest ?? Matrix(rows: pt, columns: c)

@@ -38,21 +38,9 @@ public func kernelRegression(kernels: [Matrix<Double>], testKernels: [Matrix<Dou
                              initialTrain: Matrix<Double>? = nil, initialTest: Matrix<Double>? = nil,
                              ridge: Double) throws -> KernelPrediction {
     let p = targets.rows, c = targets.columns
-    guard kernels.count == 1 || kernels.count == c else {
-        throw NumericsError(.shapeMismatch, "kernel regression: \(kernels.count) kernels for \(c) outputs (need 1 or \(c))")
-    }
-    guard testKernels.isEmpty || testKernels.count == kernels.count else {
-        throw NumericsError(.shapeMismatch, "kernel regression: \(testKernels.count) test kernels for \(kernels.count) kernels")
-    }
-    for k in kernels where k.rows != p || k.columns != p {
-        throw NumericsError(.shapeMismatch, "kernel regression: kernel is \(k.rows)×\(k.columns) but there are \(p) targets")
-    }
+    let pt = try checkKernelShapes(kernels, test: testKernels, targets: targets, method: "kernel regression")
     guard ridge >= 0, ridge.isFinite else {
         throw NumericsError(.invalidArgument, "kernel regression: ridge \(ridge) must be finite and ≥ 0")
-    }
-    let pt = testKernels.first?.rows ?? 0
-    for k in testKernels where k.rows != pt || k.columns != p {
-        throw NumericsError(.shapeMismatch, "kernel regression: test kernel is \(k.rows)×\(k.columns), expected \(pt)×\(p)")
     }
     let f0 = initialTrain ?? Matrix(rows: p, columns: c)
     let f0Test = initialTest ?? Matrix(rows: pt, columns: c)
