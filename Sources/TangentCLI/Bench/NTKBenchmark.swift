@@ -12,7 +12,7 @@ struct BenchNTKCommand: ParsableCommand {
         abstract: "Empirical NTK (per-head kernels): GFLOP/s vs FMA peak and dsyrk, peak memory, generic Jacobian path.")
 
     @OptionGroup var network: ReferenceNetworkOptions
-    @Option(help: "Timed runs per precision (the best is reported).") var repeats = 2
+    @Option(help: "Timed runs per precision (the best is reported).") var repeats = 3
     @Option(help: "Samples for the generic Jacobian path (it materializes N × parameters per head).") var genericN = 32
     @Flag(help: "Print the figures as one JSON object.") var json = false
 

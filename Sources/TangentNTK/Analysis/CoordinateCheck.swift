@@ -5,20 +5,7 @@ extension MLP {
     /// The preactivations h_1 … h_{L+1} (each P × n_l) of a batch X (P × D):
     /// h_l = a_l·x_{l−1}·W_lᵀ + β_l·b_l, x_l = φ(h_l), h_{L+1} = f.
     public func preactivations(_ x: Matrix<Double>) throws -> [Matrix<Double>] {
-        guard x.columns == architecture.inputDimension else {
-            throw NumericsError(.shapeMismatch,
-                                "the model takes \(architecture.inputDimension) input features, the batch has \(x.columns)")
-        }
-        var out: [Matrix<Double>] = []
-        var current = x
-        for l in 0..<weights.count {
-            let s = architecture.scaling(layer: l)
-            var h = try current.matmul(weights[l], transposeOther: true, alpha: s.weightMultiplier)
-            if architecture.bias { h.addToEveryRow(biases[l].map { s.biasMultiplier * $0 }) }
-            out.append(h)
-            if l < weights.count - 1 { current = architecture.activation.applyWithDerivative(h, derivative: false).0 }
-        }
-        return out
+        try walk(x, weights: weights, biases: biases, keepDerivatives: false, keepPreactivations: true).preactivations
     }
 }
 

@@ -23,26 +23,51 @@ extension Activation {
     }
 
     /// H ← φ(H) in place, returning φ'(H) when asked (one fused pass, C kernel).
-    public func applyInPlace(_ h: inout Matrix<Double>, derivative: Bool = true) -> Matrix<Double>? {
-        guard derivative else {
-            tk_activation_inplace_f64(kernelKind, Int64(h.count), &h.elements, nil)
-            return nil
-        }
-        var dphi = Matrix<Double>(rows: h.rows, columns: h.columns)
-        tk_activation_inplace_f64(kernelKind, Int64(h.count), &h.elements, &dphi.elements)
-        return dphi
+    public func applyInPlace<Scalar: TangentScalar>(_ h: inout Matrix<Scalar>, derivative: Bool = true) -> Matrix<Scalar>? {
+        var dphi = [Scalar](repeating: 0, count: derivative ? h.count : 0)
+        Scalar._activationInPlace(kind: kernelKind, h: &h.elements, derivative: &dphi)
+        return derivative ? try! Matrix(rows: h.rows, columns: h.columns, elements: dphi) : nil
     }
+}
 
-    /// (φ(H), φ'(H)) element-wise in one fused pass (C kernel); φ' only when asked.
-    public func applyWithDerivative(_ h: Matrix<Double>, derivative: Bool = true) -> (Matrix<Double>, Matrix<Double>?) {
-        var phi = h
-        guard derivative else {
-            tk_activation_f64(kernelKind, Int64(h.count), h.elements, &phi.elements, nil)
-            return (phi, nil)
+/// Every quantity of one walk through the layers, in one precision.
+struct LayerWalk<Scalar: TangentScalar> {
+    /// x_0 … x_L: layer inputs (P × n_l).
+    var inputs: [Matrix<Scalar>] = []
+    /// φ'(h_1) … φ'(h_L), when kept.
+    var derivatives: [Matrix<Scalar>] = []
+    /// h_1 … h_{L+1}, when kept.
+    var preactivations: [Matrix<Scalar>] = []
+    /// f = h_{L+1}
+    var output = Matrix<Scalar>(rows: 0, columns: 0)
+}
+
+extension MLP {
+    /// The one forward pass of Tangent: h_l = a_l·x_{l−1}·W_lᵀ + β_l·b_l (row-major batch, GEMM), x_l = φ(h_l) in
+    /// place (fused C kernel), in the precision of the given weights (`weights`/`biases` are this model's, converted).
+    func walk<Scalar: TangentScalar>(_ x: Matrix<Scalar>, weights: [Matrix<Scalar>], biases: [[Scalar]],
+                                     keepDerivatives: Bool, keepPreactivations: Bool = false) throws -> LayerWalk<Scalar> {
+        guard x.columns == architecture.inputDimension else {
+            throw NumericsError(.shapeMismatch,
+                                "the model takes \(architecture.inputDimension) input features, the batch has \(x.columns)")
         }
-        var dphi = Matrix<Double>(rows: h.rows, columns: h.columns)
-        tk_activation_f64(kernelKind, Int64(h.count), h.elements, &phi.elements, &dphi.elements)
-        return (phi, dphi)
+        var result = LayerWalk<Scalar>()
+        result.inputs = [x]
+        var current = x
+        for l in 0..<weights.count {
+            let s = architecture.scaling(layer: l)
+            var h = try current.matmul(weights[l], transposeOther: true, alpha: Scalar(s.weightMultiplier))
+            if architecture.bias { h.addToEveryRow(biases[l].map { Scalar(s.biasMultiplier) * $0 }) }
+            if keepPreactivations { result.preactivations.append(h) }
+            if l == weights.count - 1 {
+                result.output = h
+                return result
+            }
+            if let dphi = architecture.activation.applyInPlace(&h, derivative: keepDerivatives) { result.derivatives.append(dphi) }
+            result.inputs.append(h)
+            current = h
+        }
+        preconditionFailure("unreachable: an MLP has at least one layer")
     }
 }
 
@@ -54,23 +79,8 @@ extension MLP {
 
     /// The forward pass h_l = a_l·x_{l−1}·W_lᵀ + β_l·b_l (row-major batch), x_l = φ(h_l), through GEMM.
     public func forward(_ x: Matrix<Double>, keepDerivatives: Bool = true) throws -> ForwardPass {
-        guard x.columns == architecture.inputDimension else {
-            throw NumericsError(.shapeMismatch,
-                                "the model takes \(architecture.inputDimension) input features, the batch has \(x.columns)")
-        }
-        var inputs = [x]
-        var derivatives: [Matrix<Double>] = []
-        var current = x
-        for l in 0..<weights.count {
-            let s = architecture.scaling(layer: l)
-            var h = try current.matmul(weights[l], transposeOther: true, alpha: s.weightMultiplier)
-            if architecture.bias { h.addToEveryRow(biases[l].map { s.biasMultiplier * $0 }) }
-            if l == weights.count - 1 { return ForwardPass(inputs: inputs, derivatives: derivatives, output: h) }
-            if let dphi = architecture.activation.applyInPlace(&h, derivative: keepDerivatives) { derivatives.append(dphi) }
-            inputs.append(h)
-            current = h
-        }
-        preconditionFailure("unreachable: an MLP has at least one layer")
+        let w = try walk(x, weights: weights, biases: biases, keepDerivatives: keepDerivatives)
+        return ForwardPass(inputs: w.inputs, derivatives: w.derivatives, output: w.output)
     }
 }
 

@@ -15,28 +15,8 @@ public struct EmpiricalNTK<Scalar: TangentScalar>: Sendable {
     public var blocked: Bool
 }
 
-/// The forward quantities the kernel needs, in the kernel's precision.
-struct NTKForward<Scalar: TangentScalar> {
-    /// x_0 … x_L (N × n_l): layer inputs.
-    var inputs: [Matrix<Scalar>]
-    /// φ'(h_1) … φ'(h_L) (N × n_l).
-    var derivatives: [Matrix<Scalar>]
-
-    init(_ model: MLP, weights: [Matrix<Scalar>], biases: [[Scalar]], x: Matrix<Scalar>) throws {
-        let arch = model.architecture
-        inputs = [x]
-        derivatives = []
-        for l in 0..<(weights.count - 1) {
-            let s = arch.scaling(layer: l)
-            var h = try inputs[l].matmul(weights[l], transposeOther: true, alpha: Scalar(s.weightMultiplier))
-            if arch.bias { h.addToEveryRow(biases[l].map { Scalar(s.biasMultiplier) * $0 }) }
-            var d = [Scalar](repeating: 0, count: h.count)
-            Scalar._activationInPlace(kind: arch.activation.kernelKind, h: &h.elements, derivative: &d)
-            derivatives.append(try Matrix(rows: h.rows, columns: h.columns, elements: d))
-            inputs.append(h)
-        }
-    }
-}
+/// The forward quantities the kernel needs, in the kernel's precision: x_0 … x_L and φ'(h_1) … φ'(h_L).
+typealias NTKForward<Scalar: TangentScalar> = LayerWalk<Scalar>
 
 /// Computes the empirical NTK by the layer factorization (the Jacobian is never materialized):
 ///
@@ -58,9 +38,10 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
     let n = x.rows, c = arch.outputs, layerCount = arch.layerCount
     let weights = model.weights.map { $0.converted(to: Scalar.self) }
     let biases = model.biases.map { $0.map { Scalar($0) } }
-    let train = try NTKForward(model, weights: weights, biases: biases, x: x.converted(to: Scalar.self))
+    let train = try model.walk(x.converted(to: Scalar.self), weights: weights, biases: biases, keepDerivatives: true)
     let hasTest = (testInputs?.rows ?? 0) > 0
-    let test = hasTest ? try NTKForward(model, weights: weights, biases: biases, x: testInputs!.converted(to: Scalar.self)) : nil
+    let test = hasTest
+        ? try model.walk(testInputs!.converted(to: Scalar.self), weights: weights, biases: biases, keepDerivatives: true) : nil
 
     // Layer factors A_l = c_W·a_l²·X_{l−1}·X_{l−1}ᵀ + c_b·β_l² (and the test-by-train blocks).
     func factorScales(_ l: Int) -> (Scalar, Scalar) {
@@ -85,18 +66,10 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
     /// δ^c_l for every layer l = 0 … L (0-based; the output layer's is the constant e_c and is not stored).
     func backwardSignals(head: Int, _ pass: NTKForward<Scalar>) throws -> [Matrix<Scalar>] {
         var signals = [Matrix<Scalar>](repeating: Matrix(rows: 0, columns: 0), count: layerCount)
-        guard layerCount >= 2 else { return signals }
-        let last = layerCount - 1
-        let a = Scalar(arch.scaling(layer: last).weightMultiplier)
-        var delta = Matrix<Scalar>(rows: pass.inputs[0].rows, columns: weights[last].columns)
-        delta.addToEveryRow(weights[last].row(head).map { a * $0 })
-        delta.multiplyElementwise(by: pass.derivatives[last - 1])
-        signals[last - 1] = delta
-        for l in stride(from: last - 1, to: 0, by: -1) {
-            let al = Scalar(arch.scaling(layer: l).weightMultiplier)
-            var next = try signals[l].matmul(weights[l], alpha: al)
-            next.multiplyElementwise(by: pass.derivatives[l - 1])
-            signals[l - 1] = next
+        var delta: Matrix<Scalar>? = nil
+        for l in stride(from: layerCount - 2, through: 0, by: -1) {
+            delta = try nextSignal(head: head, layer: l, previous: delta, pass)
+            signals[l] = delta!
         }
         return signals
     }
