@@ -1,19 +1,21 @@
 /// Conversions between `Matrix` and `.npy` arrays.
 extension NPYArray {
-    /// A 2-D `<f8` or `<f4` array with the matrix's shape and elements.
-    public init<Scalar: TangentScalar>(_ matrix: Matrix<Scalar>) {
+    /// A `<f8` or `<f4` array of `values` with `shape` (the product of `shape` must be `values.count`).
+    public init<Scalar: TangentScalar>(_ values: [Scalar], shape: [Int]) throws {
         // TangentScalar is Double or Float; the bit casts avoid an element-wise array cast.
         let storage: NPYStorage = Scalar.self == Double.self
-            ? .float64(unsafeBitCast(matrix.elements, to: [Double].self))
-            : .float32(unsafeBitCast(matrix.elements, to: [Float].self))
-        try! self.init(shape: [matrix.rows, matrix.columns], storage: storage)
+            ? .float64(unsafeBitCast(values, to: [Double].self)) : .float32(unsafeBitCast(values, to: [Float].self))
+        try self.init(shape: shape, storage: storage)
+    }
+
+    /// A 2-D `<f8` or `<f4` array with the matrix's shape and elements.
+    public init<Scalar: TangentScalar>(_ matrix: Matrix<Scalar>) {
+        try! self.init(matrix.elements, shape: [matrix.rows, matrix.columns])
     }
 
     /// A 1-D `<f8` or `<f4` array of `values`.
     public init<Scalar: TangentScalar>(vector values: [Scalar]) {
-        let storage: NPYStorage = Scalar.self == Double.self
-            ? .float64(unsafeBitCast(values, to: [Double].self)) : .float32(unsafeBitCast(values, to: [Float].self))
-        try! self.init(shape: [values.count], storage: storage)
+        try! self.init(values, shape: [values.count])
     }
 }
 

@@ -77,20 +77,15 @@ struct KernelStack<Scalar: TangentScalar> {
         return Double(try k.symmetricEigenvalues().last ?? 0)
     }
 
-    func npyArray(_ values: [Scalar], _ shape: [Int]) throws -> NPYArray {
-        if Scalar.self == Double.self { return try NPYArray(unsafeBitCast(values, to: [Double].self), shape: shape) }
-        return try NPYArray(unsafeBitCast(values, to: [Float].self), shape: shape)
-    }
-
     /// kernels.npz members; `stacked` adds the leading time axis.
     func members(stacked: Bool) throws -> [Artifact.NamedArray] {
         let (n, nt, c, l) = shapes
         let t = stacked ? [count] : []
-        var out = [Artifact.NamedArray("ntk", try npyArray(ntk, t + [c, n, n])),
-                   Artifact.NamedArray("trace", try npyArray(trace, t + [n, n]))]
-        if nt > 0 { out.append(.init("test", try npyArray(test, t + [c, nt, n]))) }
-        if hasCross { out.append(.init("cross", try npyArray(cross, t + [c, c, n, n]))) }
-        if hasLayers { out.append(.init("layers", try npyArray(layers, t + [l, c, n, n]))) }
+        var out = [Artifact.NamedArray("ntk", try NPYArray(ntk, shape: t + [c, n, n])),
+                   Artifact.NamedArray("trace", try NPYArray(trace, shape: t + [n, n]))]
+        if nt > 0 { out.append(.init("test", try NPYArray(test, shape: t + [c, nt, n]))) }
+        if hasCross { out.append(.init("cross", try NPYArray(cross, shape: t + [c, c, n, n]))) }
+        if hasLayers { out.append(.init("layers", try NPYArray(layers, shape: t + [l, c, n, n]))) }
         return out
     }
 }
