@@ -56,14 +56,14 @@ extension TrainingTrajectory {
             throw PipelineError(.artifact, "\(stage) is not a trajectory (no snapshots.npz or final.npz)")
         }
         let steps = try artifact.array("times", from: stage).asDoubles().map { Int($0) }
-        let byName = Dictionary(stacked.map { ($0.name, $0.array) }) { a, _ in a }
+        // Each stacked array is converted once, then cut into its T snapshots.
+        let byName = stacked.map { (name: $0.name, shape: Array($0.array.shape.dropFirst()), values: $0.array.asDoubles()) }
         var models: [MLP] = []
         for k in 0..<steps.count {
             var arrays: [String: NPYArray] = [:]
-            for (name, array) in byName {
-                let per = array.count / max(steps.count, 1)
-                let values = Array(array.asDoubles()[k * per..<(k + 1) * per])
-                arrays[name] = try NPYArray(values, shape: Array(array.shape.dropFirst()))
+            for (name, shape, values) in byName {
+                let per = values.count / max(steps.count, 1)
+                arrays[name] = try NPYArray(Array(values[k * per..<(k + 1) * per]), shape: shape)
             }
             models.append(try MLP(architecture: arch, arrays: arrays, source: "snapshots.npz of \(stage) at step \(steps[k])"))
         }
