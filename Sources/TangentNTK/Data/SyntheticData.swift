@@ -122,6 +122,14 @@ public struct SyntheticData: Sendable {
                                                  using: &distributionRNG)
         var linear: LinearTeacher?, mlp: MLPTeacher?, index: IndexTeacher?, mixture: GaussianMixture?
         var trainX: Matrix<Double>, testX: Matrix<Double>
+        /// Regression tasks: train then test inputs from their streams, labelled by the teacher.
+        func labelled(by teacher: (Matrix<Double>) throws -> Matrix<Double>)
+            throws -> (Matrix<Double>, Matrix<Double>, Matrix<Double>, Matrix<Double>)
+        {
+            let x = distribution.sample(spec.train, using: &inputRNG.train)
+            let xt = distribution.sample(spec.test, using: &inputRNG.test)
+            return (x, xt, try teacher(x), try teacher(xt))
+        }
         var trainY: Matrix<Double>, testY: Matrix<Double>
         var trainLabels: [Int]?, testLabels: [Int]?
         var classes = 0
@@ -131,10 +139,7 @@ public struct SyntheticData: Sendable {
             let t = try LinearTeacher.random(inputDimension: d, outputs: outputs, scale: scale, singularValues: sigma,
                                              using: &teacherRNG)
             linear = t
-            trainX = distribution.sample(spec.train, using: &inputRNG.train)
-            testX = distribution.sample(spec.test, using: &inputRNG.test)
-            trainY = try t(trainX)
-            testY = try t(testX)
+            (trainX, testX, trainY, testY) = try labelled { try t($0) }
         case .mlp(let outputs, let depth, let width, let activation, let scale, let normalize):
             var t = try MLPTeacher.random(inputDimension: d, outputs: outputs, depth: depth, width: width,
                                           activation: activation, scale: scale, using: &teacherRNG)
@@ -142,18 +147,12 @@ public struct SyntheticData: Sendable {
                 t = try t.normalized(on: distribution.sample(mlpReferenceSamples, using: &teacherRNG))
             }
             mlp = t
-            trainX = distribution.sample(spec.train, using: &inputRNG.train)
-            testX = distribution.sample(spec.test, using: &inputRNG.test)
-            trainY = try t(trainX)
-            testY = try t(testX)
+            (trainX, testX, trainY, testY) = try labelled { try t($0) }
         case .index(let k, let activation, let scale):
             let t = try IndexTeacher.random(inputDimension: d, indices: k, activation: activation, scale: scale,
                                             using: &teacherRNG)
             index = t
-            trainX = distribution.sample(spec.train, using: &inputRNG.train)
-            testX = distribution.sample(spec.test, using: &inputRNG.test)
-            trainY = try t(trainX)
-            testY = try t(testX)
+            (trainX, testX, trainY, testY) = try labelled { try t($0) }
         case .mixture(let c, let variance):
             guard c >= 2 else { throw NumericsError(.invalidArgument, "a mixture task needs at least 2 classes, got \(c)") }
             classes = c
