@@ -27,14 +27,11 @@ extension Dataset {
             try Matrix<Double>(try artifact.array(name, from: stage), name: "\(name) of \(stage)")
         }
         func labels(_ name: String) -> [Int]? { artifact.arrays[name].map { $0.asDoubles().map { Int($0) } } }
-        var trainY = try matrix("train_y")
-        var testY = try matrix("test_y")
-        // A 1-D target array is one output column.
-        if trainY.rows == 0 && trainY.columns == 1 { trainY = Matrix(rows: 0, columns: 1) }
-        if testY.rows == 0 { testY = Matrix(rows: 0, columns: trainY.columns) }
-        var testX = try matrix("test_x")
-        let trainX = try matrix("train_x")
+        // A 1-D target array is one output column; an empty test split takes the train split's widths.
+        let trainX = try matrix("train_x"), trainY = try matrix("train_y")
+        var testX = try matrix("test_x"), testY = try matrix("test_y")
         if testX.rows == 0 { testX = Matrix(rows: 0, columns: trainX.columns) }
+        if testY.rows == 0 { testY = Matrix(rows: 0, columns: trainY.columns) }
         try self.init(trainInputs: trainX, trainTargets: trainY, testInputs: testX, testTargets: testY,
                       trainLabels: labels("train_labels"), testLabels: labels("test_labels"))
     }

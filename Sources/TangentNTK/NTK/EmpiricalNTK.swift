@@ -234,8 +234,6 @@ extension Matrix {
     /// Overwrites rows `range` with `block` (block.rows == range.count).
     mutating func setRows(_ range: Range<Int>, from block: Matrix) {
         precondition(block.rows == range.count && block.columns == columns, "setRows shape")
-        for (k, i) in range.enumerated() {
-            for j in 0..<columns { self[i, j] = block[k, j] }
-        }
+        elements.replaceSubrange(range.lowerBound * columns..<range.upperBound * columns, with: block.elements)
     }
 }
