@@ -1,4 +1,5 @@
 import Foundation
+import TangentCore
 
 /// Reads a pipeline file, applies a profile and overrides, and validates everything against the registry,
 /// reporting every problem at once with its file:line:column, field and a remedy.

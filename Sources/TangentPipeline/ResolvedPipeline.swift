@@ -1,4 +1,5 @@
 import Foundation
+import TangentCore
 
 /// A pipeline after parsing, overrides and validation: every stage's type found, parameters typed and defaulted,
 /// inputs wired, stages in dependency order.

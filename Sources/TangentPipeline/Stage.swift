@@ -83,8 +83,3 @@ public struct StageInputs: Sendable {
     /// All artifacts of a `many` slot, in the order listed in the pipeline file.
     public func many(_ slot: String) -> [Artifact] { artifacts[slot] ?? [] }
 }
-
-/// Floating-point precision of a run.
-public enum Precision: String, Sendable, CaseIterable {
-    case float64, float32
-}
