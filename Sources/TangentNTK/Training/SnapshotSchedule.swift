@@ -22,11 +22,13 @@ public struct SnapshotSchedule: Sendable, Equatable {
         return set.sorted()
     }
 
-    /// `count` steps geometrically spaced from 1 to `total` (rounded, unique), plus 0.
+    /// `count` steps geometrically spaced from 1 to `total` (rounded, unique), plus 0. At most `total + 1` steps
+    /// exist, so a larger `count` is clamped to it (the loop is bounded by the steps, never by `count`).
     public static func logSpacedSteps(count: Int, total: Int) -> [Int] {
         guard total > 0, count > 0 else { return [0] }
         var set: Set<Int> = [0]
         if count == 1 { return [0, total] }
+        if count > total { return Array(0...total) }
         let logMax = log(Double(total))
         for i in 0..<count {
             set.insert(Int((exp(logMax * Double(i) / Double(count - 1))).rounded()))
