@@ -52,6 +52,9 @@ public struct RunResult: Sendable {
         try ArtifactFolder(url: directory.appendingPathComponent(id), stageID: id)
     }
 
+    /// Stage `id`'s artifact read back as `type`.
+    public func read<A: ArtifactValue>(_ type: A.Type, _ id: String) throws -> A { try A(reading: try folder(id)) }
+
     /// Every stage's files read back as a generic table (arrays, archives, summary, metrics), by stage id: for
     /// tests and scripts; stages read their inputs through their artifact types.
     public var artifacts: [String: Table] {

@@ -74,7 +74,7 @@ struct CommandLineTests {
             .write(to: dir.appendingPathComponent("ok.yaml"), atomically: true, encoding: .utf8)
         let out = try CLI.run(["validate", "ok.yaml", "a.value=3", "--profile", "quick"], in: dir)
         #expect(out.status == 0)
-        #expect(out.stdout.contains("ok (1 stages: a)"))
+        #expect(out.stdout.contains("ok (1 stages: a; largest stage needs about"))
     }
 
     @Test("stages lists names and summaries; describe shows slots and parameters")

@@ -27,6 +27,8 @@ public struct ArtifactKind: RawRepresentable, Hashable, Sendable, ExpressibleByS
 /// a stage's `validate` returns its output's shape and sees its inputs' shapes.
 public protocol ArtifactValue: InputValue where Shape: Sendable {
     static var kind: ArtifactKind { get }
+    /// What validation would know of this artifact.
+    var shape: Shape { get }
     /// Reads the artifact from a finished stage folder (large arrays lazily, memory-mapped).
     init(reading folder: ArtifactFolder) throws
     /// Writes the artifact into the stage's folder (arrays the stage already streamed there stay as they are).
@@ -49,6 +51,7 @@ public struct AnyArtifact: ArtifactValue {
     public struct Shape: Sendable {}
     public static var kind: ArtifactKind { .any }
     public let folder: ArtifactFolder
+    public var shape: Shape { Shape() }
     public init(reading folder: ArtifactFolder) throws { self.folder = folder }
     public func write(to writer: ArtifactWriter) throws {
         throw PipelineError(.artifact, "internal error: AnyArtifact is an input type only")

@@ -66,7 +66,7 @@ public final class ArtifactWriter {
     }
 
     /// Writes artifact.json for an artifact of `kind`; the engine calls this after `ArtifactValue.write(to:)`.
-    func finish(kind: ArtifactKind) throws {
+    public func finish(kind: ArtifactKind) throws {
         for stream in streams where !stream.isFinished {
             throw PipelineError(.artifact, "internal error: stage `\(stageID)` did not finish \(stream.url.lastPathComponent)")
         }

@@ -22,6 +22,7 @@ public struct MetricRow: Sendable, Equatable {
 public struct Table: ArtifactValue, Equatable {
     public typealias Shape = TableShape
     public static var kind: ArtifactKind { .table }
+    public var shape: TableShape { TableShape() }
 
     public var arrays: [String: NPYArray]
     public var archives: [String: [NamedArray]]

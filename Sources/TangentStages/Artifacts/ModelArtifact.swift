@@ -9,6 +9,7 @@ import TangentPipeline
 extension MLP: ArtifactValue {
     public typealias Shape = MLPArchitecture
     public static var kind: ArtifactKind { .model }
+    public var shape: MLPArchitecture { architecture }
 
     /// The npz members W0, b0, W1, … in order.
     public var namedArrays: [(name: String, array: NPYArray)] {

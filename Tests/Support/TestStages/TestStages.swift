@@ -19,6 +19,7 @@ public struct Ramp: ArtifactValue, Equatable {
     public var summary: [String: Value] = [:]
 
     public init(x: [Double]) { self.x = x }
+    public var shape: Shape { Shape(count: x.count) }
     public init(reading folder: ArtifactFolder) throws {
         x = try folder.array("x").asDoubles()
         summary = try folder.summary()
@@ -36,6 +37,7 @@ public struct EmptyModel: ArtifactValue {
     public struct Shape: Sendable {}
     public static var kind: ArtifactKind { .model }
     public init() {}
+    public var shape: Shape { Shape() }
     public init(reading folder: ArtifactFolder) throws {}
     public func write(to writer: ArtifactWriter) throws {}
 }
