@@ -126,9 +126,3 @@ extension Input: DecodableInput, Decodable {
     public init(from decoder: any Decoder) throws { throw unsupported() }
 }
 
-/// Test hook (temporary).
-public enum StageSchemaProbe {
-    public static func decode<S: Stage>(_ t: S.Type, _ p: [String: Value]) throws -> S {
-        try StageDecoder.decodeStage(S.self, parameters: p, inputs: [:])
-    }
-}

@@ -163,6 +163,7 @@ public struct AllTypesStage: Stage {
     @Param("a list of ints ≥ 1", minimum: 1) var widths = [8]
     @Param("an existing file") var file: InputFile?
     @Param("an object") var schedule = Schedule()
+    @Params var shared: SharedParameters
 
     public init() {}
 
@@ -173,8 +174,18 @@ public struct AllTypesStage: Stage {
             "file": file.map { .string($0.path) } ?? .null,
         ]
         summary["schedule"] = .object(["every": .int(schedule.every), "log_spaced": schedule.logSpaced.map(Value.int) ?? .null])
+        summary["shared_rate"] = .double(shared.rate)
+        summary["sizes"] = shared.sizes.map { .list($0.map(Value.int)) } ?? .null
+        summary["parameter_values"] = .object(parameterValues)
         return Table(summary: summary)
     }
+}
+
+/// Parameters included at the top level of `test.all_types` with `@Params`.
+public struct SharedParameters: ParameterGroup {
+    @Param("a shared float with a custom name", name: "shared_rate", minimum: 0) var rate = 1.5
+    @Param("a shared optional list") var sizes: [Int]?
+    public init() {}
 }
 
 /// Does nothing: measures engine overhead.
