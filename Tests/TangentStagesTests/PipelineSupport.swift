@@ -108,3 +108,24 @@ func fixtureKernels(_ arrays: [String: NPYArray]) throws -> KernelsArtifact {
     try writer.finish(kind: .kernels)
     return try KernelsArtifact(reading: try ArtifactFolder(url: folder, stageID: "kernels"))
 }
+
+/// Collects what a run logs (warnings included).
+final class CapturedLog: ProgressReporter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [String] = []
+    var lines: [String] { lock.withLock { storage } }
+    func start(_ label: String, total: Int) {}
+    func advance(by steps: Int) {}
+    func finish() {}
+    func log(_ message: String) { lock.withLock { storage.append(message) } }
+}
+
+/// Runs `text` in a fresh folder, returning the result and every logged line.
+func runLogged(_ text: String, overrides: [String] = []) throws -> (result: RunResult, log: [String]) {
+    let folder = try temporaryFolder()
+    let pipeline = try PipelineLoader.load(text: text, file: folder.appendingPathComponent("pipeline.yaml").path,
+                                           overrides: overrides, registry: builtinRegistry)
+    let log = CapturedLog()
+    let result = try PipelineRunner(options: RunOptions(outputDirectory: folder, progress: log)).run(pipeline)
+    return (result, log.lines)
+}
