@@ -99,7 +99,7 @@ public struct ArchitectureParameters: ParameterGroup {
         dimension(outputs, data?.outputs, $outputs, "outputs")
         let arch = resolved(data: data)
         let widths = arch.widths.map(Double.init)
-        let parameters = zip(widths, widths.dropFirst()).map { $0 * $1 + $1 }.reduce(0, +)
+        let parameters = zip(widths, widths.dropFirst()).map { $0 * $1 + (bias ? $1 : 0) }.reduce(0, +)
         check.needsMemory(8 * parameters * 2, for: "weights (\(Int(min(parameters, 9e18))) parameters)",
                           remedy: "use smaller `hidden` widths")
         return arch

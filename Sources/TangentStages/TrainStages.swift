@@ -26,6 +26,9 @@ public struct TrainingParameters: ParameterGroup {
 
     public init() {}
 
+    /// Snapshots a training stage keeps at most (each is a copy of every weight, held in memory while training).
+    static let maximumSnapshots = 100_000
+
     /// Checks the loops sized by parameters and the model against the data, declares the memory of training and
     /// returns the trajectory's shape.
     func check(data: DatasetShape, model: MLPArchitecture, settings: TrainingRecord, dataField: some FieldReferencing,
@@ -44,9 +47,15 @@ public struct TrainingParameters: ParameterGroup {
         if let late = snapshots.at.first(where: { $0 > steps }) {
             check.warn($snapshots, "at lists step \(late), after the last step \(steps); it is ignored")
         }
-        let snapshotSteps = snapshots.schedule.steps(total: steps)
         let widths = model.widths.map(Double.init)
-        let parameters = zip(widths, widths.dropFirst()).map { $0 * $1 + $1 }.reduce(0, +)
+        let parameters = zip(widths, widths.dropFirst()).map { $0 * $1 + (model.bias ? $1 : 0) }.reduce(0, +)
+        let bound = snapshots.schedule.countBound(total: steps)
+        guard bound <= Double(Self.maximumSnapshots) else {
+            check.fail($snapshots, "saves up to \(Int(bound)) snapshots (\(formatBytes(8 * parameters * bound))); "
+                       + "at most \(Self.maximumSnapshots) are kept", remedy: "save fewer snapshots (every, log_spaced)")
+            return TrajectoryShape(architecture: model, snapshotSteps: [0, steps], training: settings)
+        }
+        let snapshotSteps = snapshots.schedule.steps(total: steps)
         let activations = Double(data.train + data.test) * widths.reduce(0, +) * 4
         check.needsMemory(8 * parameters * Double(snapshotSteps.count), for: "\(snapshotSteps.count) snapshots",
                           remedy: "save fewer snapshots or use smaller layers")

@@ -13,6 +13,16 @@ public struct SnapshotSchedule: Sendable, Equatable {
         self.at = at
     }
 
+    /// An upper bound on `steps(total:).count`, computed without listing the steps (for validating absurd
+    /// schedules before they are materialized).
+    public func countBound(total steps: Int) -> Double {
+        let total = Double(max(steps, 0))
+        var count = 2.0 + Double(at.count)
+        if let every, every > 0 { count += total / Double(every) + 1 }
+        if let logSpaced, logSpaced > 0 { count += min(Double(logSpaced), total + 1) }
+        return min(count, total + 1)
+    }
+
     /// Sorted, unique steps in [0, steps].
     public func steps(total steps: Int) -> [Int] {
         var set: Set<Int> = [0, steps]
