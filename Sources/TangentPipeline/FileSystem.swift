@@ -22,10 +22,10 @@ struct FileSystemError: Error, Sendable, CustomStringConvertible {
 enum FileSystem {
     enum Kind: Equatable { case missing, directory, file, other }
 
-    /// What is at `path` (a symbolic link is `other`, never followed).
-    static func kind(_ path: String) -> Kind {
+    /// What is at `path`: a symbolic link is `other` unless `followingLinks`.
+    static func kind(_ path: String, followingLinks: Bool = false) -> Kind {
         var info = stat()
-        guard lstat(path, &info) == 0 else { return .missing }
+        guard (followingLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return .missing }
         switch info.st_mode & S_IFMT {
         case S_IFDIR: return .directory
         case S_IFREG: return .file
@@ -45,13 +45,15 @@ enum FileSystem {
         return (Int(info.st_size), Int(time.tv_sec) * 1_000_000_000 + Int(time.tv_nsec))
     }
 
-    /// Creates `path` and its missing parents.
+    /// Creates `path` and its missing parents (any of which may be a link to a directory).
     static func makeDirectories(_ path: String) throws {
-        if kind(path) == .directory { return }
+        if kind(path, followingLinks: true) == .directory { return }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty, parent != path { try makeDirectories(parent) }
-        if mkdir(path, 0o755) != 0, errno != EEXIST || kind(path) != .directory {
-            throw FileSystemError(call: "mkdir", path: path, code: errno)
+        guard mkdir(path, 0o755) != 0 else { return }
+        let code = errno
+        if code != EEXIST || kind(path, followingLinks: true) != .directory {
+            throw FileSystemError(call: "mkdir", path: path, code: code)
         }
     }
 

@@ -54,7 +54,7 @@ struct RunFolder {
     static func open(_ root: URL) throws -> RunFolder {
         let folder = RunFolder(root: root)
         let path = root.path
-        switch FileSystem.kind(path) {
+        switch FileSystem.kind(path, followingLinks: true) {
         case .missing:
             do { try FileSystem.makeDirectories(path) } catch {
                 throw PipelineError(.io, "cannot create the run folder \(path); check that you may write to its parent, "

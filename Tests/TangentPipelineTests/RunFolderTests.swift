@@ -90,6 +90,17 @@ struct RunFolderTests {
         }
     }
 
+    @Test("a run folder may be reached through a symbolic link (to scratch space, say)")
+    func linkedFolder() throws {
+        let base = try temporaryFolder("rf")
+        let target = try temporaryFolder("rf-target")
+        try FileManager.default.createSymbolicLink(at: base.appendingPathComponent("scratch"), withDestinationURL: target)
+        _ = try run(in: base.appendingPathComponent("scratch"))
+        _ = try run(in: base.appendingPathComponent("scratch/deeper"))
+        #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent("deeper/total/.complete").path))
+        #expect(Set(statuses(try run(in: base.appendingPathComponent("scratch"))).values) == [.cached])
+    }
+
     @Test("a non-empty folder that is not a run folder is refused and left untouched")
     func foreignFolder() throws {
         let dir = try temporaryFolder("rf")
