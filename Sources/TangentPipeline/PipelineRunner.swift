@@ -269,6 +269,8 @@ struct Manifest {
         value["status"] = .string(interrupted != nil ? "interrupted" : failed ? "failed" : finished ? "finished" : "running")
         if let interrupted { value["interrupted_stage"] = interrupted.isEmpty ? .null : .string(interrupted) }
         if finished || failed || interrupted != nil { value["ended"] = .string(ISO8601DateFormatter().string(from: Date())) }
+        // The process's peak resident memory so far (validation and every stage run in this process).
+        value["peak_resident_mb"] = .double((Double(Machine.peakResidentBytes) / 1_048_576 * 10).rounded() / 10)
         value["stages"] = .list(records.map { r in
             var entry: [String: Value] = [
                 "id": .string(r.id), "use": .string(r.use), "version": .int(r.version), "key": .string(r.key),
