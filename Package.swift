@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "TangentNTK",
-            dependencies: ["TangentCore", "CKernels"]
+            dependencies: ["TangentCore"]
         ),
         .target(
             name: "TangentStages",

@@ -1,4 +1,4 @@
-import CKernels
+internal import CKernels
 import COpenBLAS
 
 /// The thread budget of the numerics layer: OpenMP threads for the C kernels and OpenBLAS threads for BLAS and
