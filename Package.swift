@@ -42,9 +42,13 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CMalloc",
+            path: "Sources/CMalloc"
+        ),
         .target(
             name: "TangentCore",
-            dependencies: ["CKernels", "COpenBLAS", "CZlib"]
+            dependencies: ["CKernels", "COpenBLAS", "CZlib", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]
         ),
         .target(
             name: "TangentPipeline",

@@ -118,13 +118,6 @@ int64_t tk_first_nonfinite_f32(int64_t count, const float *x);
 /// kernel threads, independent FMA chains in registers, the widest enabled vector ISA, for about
 /// `seconds` seconds.
 double tk_fma_peak_gflops_f64(double seconds);
-/// Process setting (glibc): keep freed blocks up to 32 MiB on the heap for reuse and do not trim the heap, so
-/// that loops allocating the same large arrays every step stop paying page faults.
-void tk_retain_freed_memory(void);
-/// Peak resident set size of the process so far, in bytes (getrusage), or -1.
-int64_t tk_peak_resident_bytes(void);
-/// Wall clock in seconds (monotonic).
-double tk_wall_seconds(void);
 
 #ifdef __cplusplus
 }
