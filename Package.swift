@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "TangentPipeline", targets: ["TangentPipeline"]),
         .library(name: "TangentNTK", targets: ["TangentNTK"]),
         .library(name: "TangentStages", targets: ["TangentStages"]),
+        .library(name: "TangentBench", targets: ["TangentBench"]),
         .library(name: "TangentCLI", targets: ["TangentCLI"]),
     ],
     dependencies: [
@@ -63,8 +64,13 @@ let package = Package(
             dependencies: ["TangentCore", "TangentNTK", "TangentPipeline"]
         ),
         .target(
+            name: "TangentBench",
+            dependencies: ["TangentCore", "TangentNTK", "TangentPipeline"]
+        ),
+        .target(
             name: "TangentCLI",
             dependencies: [
+                "TangentBench",
                 "TangentCore",
                 "TangentPipeline",
                 "TangentStages",
@@ -99,6 +105,10 @@ let package = Package(
             name: "TangentStagesTests",
             dependencies: ["TangentStages", "TangentNTK", "TangentPipeline", "TangentCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TangentBenchTests",
+            dependencies: ["TangentBench", "TangentCore"]
         ),
         .testTarget(
             name: "TangentCoreTests",
