@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "TangentPipelineTests",
             dependencies: ["TangentPipeline", "TangentCLI", "TestStages", "tangent-testing"],
-            resources: [.copy("Corpus")]
+            resources: [.copy("Corpus"), .copy("Hostile")]
         ),
         .testTarget(
             name: "TangentNTKTests",

@@ -3,7 +3,8 @@
 docs/sections/kernel-regression.md).
 
 Builds a small deterministic kernel series and dataset, saves them under Tests/TangentStagesTests/Fixtures/analysis/
-(kernels.npz in the ntk.snapshots layout: ntk (T, C, P, P), trace (T, P, P), test (T, C, P_test, P), plus times;
+(kernels.npz bundles the arrays ntk.snapshots writes as ntk.npy (T, C, P, P), trace.npy (T, P, P),
+test.npy (T, C, P_test, P) and times.npy; the test writes them into a kernels folder;
 data.npz: y, y_test, f0, f0_test, f_nn_test) and writes the expected metrics to kernel_regression_expected.json:
 
     kernel predictor   f = f0 + K(x, X) (K + rho I)^{-1} (Y - f0(X))          (np.linalg.solve)

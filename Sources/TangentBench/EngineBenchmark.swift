@@ -6,13 +6,13 @@ import TangentPipeline
 struct NoOpStage: Stage {
     static let name = "bench.noop"
     static let summary = "Does nothing (engine overhead benchmark)."
-    static let outputKind = ArtifactKind.table
-    static let inputs = [InputSlot("previous", kind: .any, required: false, doc: "ordering only")]
-    static let parameters = [Parameter("index", .int, default: .int(0), doc: "position in the chain")]
 
-    static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        Artifact(kind: .table, summary: ["index": .int(parameters.int("index"))])
-    }
+    @Input("ordering only") var previous: AnyArtifact?
+    @Param("position in the chain") var index = 0
+
+    init() {}
+
+    func run(_ context: StageContext) throws -> Table { Table(summary: ["index": .int(index)]) }
 }
 
 /// `tangent bench engine`: validate and run a chain of no-op stages, so that the engine's own overhead (loading,

@@ -21,6 +21,13 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
         case unknownStage, unknownParameter, missingParameter
         case unknownUpstream, unknownSlot, missingInput, tooManyInputs, slotKindMismatch, cycle, duplicateID
         case unknownProfile, badOverride
+        /// A stage would allocate more memory than the machine has.
+        case outOfMemory
+    }
+
+    /// An error makes the pipeline invalid; a warning is reported and the run goes on.
+    public enum Severity: String, Sendable {
+        case error, warning
     }
 
     public var code: Code
@@ -30,9 +37,11 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
     public var field: String
     /// A remedy, e.g. "did you mean `ntk.snapshots`?".
     public var suggestion: String?
+    public var severity: Severity
 
     public init(_ code: Code, _ message: String, at location: SourceLocation?, field: String,
-                suggestion: String? = nil) {
+                suggestion: String? = nil, severity: Severity = .error) {
+        self.severity = severity
         self.code = code
         self.message = message
         self.location = location
@@ -46,12 +55,13 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
             "code": .string(code.rawValue), "message": .string(message), "field": .string(field),
             "file": location.map { .string($0.file) } ?? .null, "line": location.map { .int($0.line) } ?? .null,
             "column": location.map { .int($0.column) } ?? .null, "suggestion": suggestion.map(Value.string) ?? .null,
+            "severity": .string(severity.rawValue),
         ])
     }
 
     /// `file:line:column: error: field: message; suggestion`
     public var description: String {
-        var text = (location.map { "\($0): " } ?? "") + "error: "
+        var text = (location.map { "\($0): " } ?? "") + "\(severity.rawValue): "
         if !field.isEmpty { text += "\(field): " }
         text += message
         if let suggestion { text += "; \(suggestion)" }

@@ -113,9 +113,9 @@ struct ParameterChecker {
             guard case .string(let s) = v.value else { return mismatch() }
             let url = s.hasPrefix("/") ? URL(fileURLWithPath: s) : baseDirectory.appendingPathComponent(s)
             let path = url.standardizedFileURL.path
-            guard FileManager.default.fileExists(atPath: path) else {
-                diagnostics.append(Diagnostic(.fileNotFound, "no file at \(path)", at: v.location, field: field,
-                                              suggestion: "relative paths start at the pipeline file's folder"))
+            if let problem = InputFileCheck.problem(path) {
+                diagnostics.append(Diagnostic(.fileNotFound, problem.message, at: v.location, field: field,
+                                              suggestion: problem.remedy))
                 return nil
             }
             return .string(path)

@@ -24,7 +24,7 @@ public struct RunOptions: Sendable {
 
 /// The version of the Tangent toolkit (recorded in manifests and cache keys).
 public enum TangentVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }
 
 /// What happened to one stage in a run.
@@ -44,8 +44,26 @@ public struct StageRecord: Sendable, Equatable {
 public struct RunResult: Sendable {
     public var directory: URL
     public var records: [StageRecord]
-    /// Each stage's artifact, by stage id.
-    public var artifacts: [String: Artifact]
+    /// What validation reported without stopping the run.
+    public var warnings: [Diagnostic]
+
+    /// The finished folder of stage `id`.
+    public func folder(_ id: String) throws -> ArtifactFolder {
+        try ArtifactFolder(url: directory.appendingPathComponent(id), stageID: id)
+    }
+
+    /// Stage `id`'s artifact read back as `type`.
+    public func read<A: ArtifactValue>(_ type: A.Type, _ id: String) throws -> A { try A(reading: try folder(id)) }
+
+    /// Every stage's files read back as a generic table (arrays, archives, summary, metrics), by stage id: for
+    /// tests and scripts; stages read their inputs through their artifact types.
+    public var artifacts: [String: Table] {
+        var out: [String: Table] = [:]
+        for record in records {
+            if let folder = try? folder(record.id), let table = try? Table(reading: folder) { out[record.id] = table }
+        }
+        return out
+    }
 }
 
 /// Runs a resolved pipeline: stages in dependency order, each skipped when a finished result with the same cache
@@ -94,8 +112,10 @@ public struct PipelineRunner {
         return h.hexDigest()
     }
 
-    /// Runs `pipeline` and returns what each stage did.
+    /// Validates every stage (`PipelinePlanner`), then runs `pipeline` and returns what each stage did.
     public func run(_ pipeline: ResolvedPipeline) throws -> RunResult {
+        let plan = try PipelinePlanner.plan(pipeline)
+        for warning in plan.warnings { options.progress.log(warning.description) }
         let fm = FileManager.default
         let root = options.outputDirectory
             ?? RunFolder.defaultURL(for: pipeline, base: URL(fileURLWithPath: fm.currentDirectoryPath))
@@ -112,7 +132,6 @@ public struct PipelineRunner {
         }
         let manifest = Manifest(pipeline: pipeline, threads: threads, toolkitVersion: options.toolkitVersion)
         var keys: [String: String] = [:]
-        var artifacts: [String: Artifact] = [:]
         let progress = options.progress
 
         for (index, stage) in pipeline.stages.enumerated() {
@@ -122,10 +141,9 @@ public struct PipelineRunner {
             let label = "[\(index + 1)/\(pipeline.stages.count)] \(stage.id) (\(stage.type.name))"
 
             if !forced.contains(stage.id), folder.completedKey(stage.id) == key,
-               let artifact = try? Artifact.read(from: folder.stageURL(stage.id)) {
-                artifacts[stage.id] = artifact
+               let finished = try? ArtifactFolder(url: folder.stageURL(stage.id), stageID: stage.id) {
                 records[index].status = .cached
-                records[index].outputs = artifact.fileNames
+                records[index].outputs = finished.fileNames
                 progress.log("\(label): cached")
                 try manifest.write(records, to: root)
                 continue
@@ -136,21 +154,17 @@ public struct PipelineRunner {
             do { temporary = try folder.makeTemporary(for: stage.id) } catch {
                 throw PipelineError(.io, "cannot create a folder in \(root.path)", cause: error)
             }
-            let inputs = StageInputs(Dictionary(uniqueKeysWithValues: stage.inputs.map { input in
-                (input.slot, input.upstream.map { artifacts[$0]! })
-            }), stageID: stage.id)
+            let writer = ArtifactWriter(directory: temporary, stageID: stage.id)
             let context = StageContext(stageID: stage.id, seed: pipeline.seed, precision: pipeline.precision,
-                                       threads: threads, progress: progress, workDirectory: temporary,
+                                       threads: threads, progress: progress, output: writer,
                                        pipelineDirectory: pipeline.pipelineDirectory)
             Threads.setBudget(threads)
             let start = Date()
             do {
-                let artifact = try stage.type.run(inputs: inputs, parameters: stage.parameters, context: context)
-                try artifact.write(to: temporary)
+                try execute(stage.type, stage, plan: plan, folder: folder, context: context)
                 try folder.commit(temporary, id: stage.id, key: key)
-                artifacts[stage.id] = artifact
                 records[index].status = .computed
-                records[index].outputs = artifact.fileNames
+                records[index].outputs = writer.fileNames
                 records[index].seconds = Date().timeIntervalSince(start)
                 progress.log("\(label): done in \(String(format: "%.2f", records[index].seconds)) s")
                 try manifest.write(records, to: root)
@@ -158,13 +172,31 @@ public struct PipelineRunner {
                 folder.keepFailed(temporary, id: stage.id)
                 records[index].status = .failed
                 records[index].seconds = Date().timeIntervalSince(start)
-                records[index].error = String(describing: error)
+                records[index].error = userMessage(error)
                 try? manifest.write(records, to: root, failed: true)
                 throw PipelineError(.stageFailed, "stage `\(stage.id)` (\(stage.type.name)) failed", cause: error)
             }
         }
         try manifest.write(records, to: root, finished: true)
-        return RunResult(directory: root, records: records, artifacts: artifacts)
+        return RunResult(directory: root, records: records, warnings: plan.warnings)
+    }
+
+    /// Runs one stage: decodes it with its parameters and upstream folders, runs it, writes its artifact.
+    private func execute<S: Stage>(_ type: S.Type, _ stage: ResolvedStage, plan: PipelinePlan, folder: RunFolder,
+                                   context: StageContext) throws {
+        var inputs: [String: StageDecoder.InputBinding] = [:]
+        for input in stage.inputs {
+            inputs[input.slot] = StageDecoder.InputBinding(
+                shapes: input.upstream.compactMap { plan.shapes[$0] },
+                folders: try input.upstream.map { try ArtifactFolder(url: folder.stageURL($0), stageID: $0) })
+        }
+        for slot in S.inputs where inputs[slot.name] == nil {
+            inputs[slot.name] = StageDecoder.InputBinding(shapes: [], folders: [])
+        }
+        let instance = try StageDecoder.decodeStage(S.self, parameters: stage.parameters.values, inputs: inputs)
+        let output = try instance.run(context)
+        try output.write(to: context.output)
+        try context.output.finish(kind: S.Output.kind)
     }
 
     /// Stages to recompute regardless of cache: all with `force`, else the `rerun` stages and their dependents.

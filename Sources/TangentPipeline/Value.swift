@@ -12,10 +12,14 @@ public indirect enum Value: Sendable, Equatable, Hashable {
     case object([String: Value])
 
     public var intValue: Int? { if case .int(let v) = self { v } else { nil } }
+    /// The number (the strings "nan", "inf" and "-inf", as summaries write non-finite numbers, included).
     public var doubleValue: Double? {
         switch self {
         case .double(let v): v
         case .int(let v): Double(v)
+        case .string("nan"): .nan
+        case .string("inf"): .infinity
+        case .string("-inf"): -.infinity
         default: nil
         }
     }
@@ -33,7 +37,9 @@ public indirect enum Value: Sendable, Equatable, Hashable {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
-        case .double(let d): return d.isFinite ? formatDouble(d) : "\"\(formatDouble(d))\""
+        // JSON has no NaN or infinity: they are the strings numpy prints ("nan", "inf", "-inf"), which
+        // Python's float() reads back, as metrics.csv writes them.
+        case .double(let d): return d.isFinite ? formatDouble(d) : "\"\(formatNumber(d))\""
         case .string(let s): return jsonQuoted(s)
         case .list(let items): return "[" + items.map(\.canonicalJSON).joined(separator: ",") + "]"
         case .object(let fields):

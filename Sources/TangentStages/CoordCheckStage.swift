@@ -16,24 +16,25 @@ public struct CoordCheckStage: Stage {
         at a fixed η the output update grows with n (exponent between 1/2 and 1), the first layer's shrinks (≈ −1/2) \
         and the other hidden layers' grow towards n^{1/2} (slowly: preasymptotic at small widths).
         """
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = [InputSlot("data", kind: .dataset, doc: "the training data (its train split is used)")]
-    public static let parameters = [
-        Parameter("widths", .list(.int), default: .list([64, 128, 256, 512].map(Value.int)), minimum: 1,
-                  doc: "hidden widths n (at least two distinct)"),
-        Parameter("parametrizations", .list(.choice(Parametrization.allCases.map(\.rawValue))),
-                  default: .list(["standard", "mup", "spectral"].map(Value.string)), doc: "parametrizations to compare"),
-        Parameter("repeats", .int, default: .int(4), minimum: 1,
-                  doc: "networks per width; RMS values are pooled as √(mean of RMS²) to average out finite-width noise"),
-        Parameter("depth", .int, default: .int(2), minimum: 1, doc: "L, the number of hidden layers"),
-        Parameter("steps", .int, default: .int(10), minimum: 1, doc: "k, the number of training steps"),
-        Parameter("learning_rate", .float, default: .double(0.01), minimum: 0,
-                  doc: "η, the base learning rate (fixed across widths and parametrizations)"),
-        Parameter("activation", .choice(Activation.allCases.map(\.rawValue)), default: .string("tanh"),
-                  doc: "φ (tanh: smooth, less finite-width noise in the fitted exponents than relu)"),
-        Parameter("optimizer", .choice(["gd", "adam"]), default: .string("gd"), doc: "gd (full batch) or adam"),
-        Parameter("init_scale", .float, default: .double(1), minimum: 0, doc: "σ: weight scale at initialization"),
-    ]
+    public enum Optimizer: String, CaseIterable, ParameterChoice {
+        case gd, adam
+        var kind: OptimizerSettings.Kind { self == .gd ? .gd : .adam }
+    }
+
+    @Input("the training data (its train split is used)") var data: DatasetArtifact
+    @Param("hidden widths n (at least two distinct)", minimum: 1) var widths = [64, 128, 256, 512]
+    @Param("parametrizations to compare") var parametrizations: [Parametrization] = [.standard, .mup, .spectral]
+    @Param("networks per width; RMS values are pooled as √(mean of RMS²) to average out finite-width noise", minimum: 1)
+    var repeats = 4
+    @Param("L, the number of hidden layers", minimum: 1) var depth = 2
+    @Param("k, the number of training steps", minimum: 1) var steps = 10
+    @Param("η, the base learning rate (fixed across widths and parametrizations)", minimum: 0) var learningRate = 0.01
+    @Param("φ (tanh: smooth, less finite-width noise in the fitted exponents than relu)") var activation = Activation.tanh
+    @Param("gd (full batch) or adam") var optimizer = Optimizer.gd
+    @Param("σ: weight scale at initialization", minimum: 0) var initScale = 1.0
+
+    public init() {}
+
     public static let outputs = [
         OutputFile("widths.npy", doc: "(W,) int64 widths"),
         OutputFile("<parametrization>_rms.npy", doc: "(L+1, W) RMS(h_l) after k steps, rows h_1 … h_{L+1}"),
@@ -42,25 +43,24 @@ public struct CoordCheckStage: Stage {
         OutputFile("summary.json", doc: "exponents.<parametrization>.h<l>.{rms, rms_delta}: fitted width exponents"),
     ]
 
-    public static func run(inputs: StageInputs, parameters p: Parameters, context: StageContext) throws -> Artifact {
-        let data = try Dataset(artifact: try inputs.one("data"), from: "data")
-        let widths = p.ints("widths")
-        guard Set(widths).count >= 2 else {
-            throw PipelineError(.stageFailed, "\(name): widths needs at least two distinct widths, got \(widths)")
-        }
-        var parametrizations: [Parametrization] = []
-        for value in p.list("parametrizations") {
-            guard let name = value.stringValue, let parametrization = Parametrization(rawValue: name) else {
-                throw PipelineError(.stageFailed, "\(Self.name): parametrizations: unknown entry \(value)")
-            }
-            parametrizations.append(parametrization)
-        }
-        guard let activation = Activation(rawValue: p.string("activation")),
-              let optimizer = OptimizerSettings.Kind(rawValue: p.string("optimizer"))
-        else { throw PipelineError(.stageFailed, "\(name): unknown activation or optimizer") }
-        let settings = CoordinateCheckSettings(widths: widths, repeats: p.int("repeats"), depth: p.int("depth"), steps: p.int("steps"),
-                                               learningRate: p.double("learning_rate"), optimizer: optimizer,
-                                               activation: activation, initScale: p.double("init_scale"))
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        check.require(Set(widths).count >= 2, $widths, "needs at least two distinct widths, got \(widths)",
+                      remedy: "list two or more different widths")
+        check.require(!parametrizations.isEmpty, $parametrizations, "is empty", remedy: "list at least one parametrization")
+        check.require(learningRate > 0, $learningRate, "is 0: the weights do not move, so Δh = 0 has no width exponent",
+                      remedy: "set a positive learning_rate")
+        let d = $data.shape
+        let n = Double(widths.max() ?? 0), p = Double(d.train)
+        let parameters = Double(d.inputDim) * n + Double(depth - 1) * n * n + n * Double(d.outputs)
+        check.needsMemory(8 * (parameters * 6 + p * n * Double(depth) * 6), for: "the widest network and its activations",
+                          remedy: "use smaller widths or fewer samples")
+        return TableShape()
+    }
+
+    public func run(_ context: StageContext) throws -> Table {
+        let settings = CoordinateCheckSettings(widths: widths, repeats: repeats, depth: depth, steps: steps,
+                                               learningRate: learningRate, optimizer: optimizer.kind,
+                                               activation: activation, initScale: initScale)
         var rng = context.rng()
         var arrays: [String: NPYArray] = ["widths": try NPYArray(widths.map(Int64.init), shape: [widths.count])]
         var metrics: [MetricRow] = []
@@ -70,10 +70,10 @@ public struct CoordCheckStage: Stage {
         for parametrization in parametrizations {
             let r: CoordinateCheckResult
             do {
-                r = try coordinateCheck(parametrization, on: data, settings: settings, rng: &rng)
+                r = try coordinateCheck(parametrization, on: data.dataset, settings: settings, rng: &rng)
             } catch {
-                throw PipelineError(.stageFailed, "\(name): \(parametrization.rawValue): \(error) "
-                                    + "(if training diverged, lower learning_rate or steps; learning_rate 0 leaves Δh = 0, which has no exponent)")
+                throw PipelineError(.stageFailed, "\(Self.name): \(parametrization.rawValue): "
+                                    + "if training diverged, lower learning_rate or steps", cause: error)
             }
             let key = parametrization.rawValue, layers = r.rms.count
             arrays["\(key)_rms"] = try NPYArray(r.rms.flatMap { $0 }, shape: [layers, widths.count])
@@ -94,6 +94,6 @@ public struct CoordCheckStage: Stage {
             "learning_rate": .double(settings.learningRate), "repeats": .int(settings.repeats), "optimizer": .string(optimizer.rawValue),
             "exponents": .object(exponents),
         ]
-        return Artifact(kind: .table, arrays: arrays, summary: summary, metrics: metrics)
+        return Table(arrays: arrays, summary: summary, metrics: metrics)
     }
 }

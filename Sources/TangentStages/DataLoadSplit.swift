@@ -29,9 +29,9 @@ struct DataLoadSplit {
     var targetsLabel: String { "\(targetsRole) (\(targets.source))" }
 
     /// Reads a split's two files and checks that they have the same number of rows.
-    static func read(name: String, inputs: File, targets: File, context: StageContext) throws -> DataLoadSplit {
-        let x = try load(inputs, context: context)
-        let y = try load(targets, context: context)
+    static func read(name: String, inputs: File, targets: File, log: (String) -> Void) throws -> DataLoadSplit {
+        let x = try load(inputs, log: log)
+        let y = try load(targets, log: log)
         guard x.rows > 0 else {
             throw DataFileError(.missingData, "\(inputs.role) (\(x.source)) holds no samples (shape \(x.shapeText))",
                                 source: x.source)
@@ -48,7 +48,7 @@ struct DataLoadSplit {
     /// Reads the test split, if any, and checks it against the train split's features (and outputs, for targets
     /// used as given).
     static func readTest(_ test: (inputs: File?, targets: File?), train: DataLoadSplit, targetsAsGiven: Bool,
-                         context: StageContext) throws -> DataLoadSplit? {
+                         log: (String) -> Void) throws -> DataLoadSplit? {
         switch test {
         case (nil, nil):
             return nil
@@ -58,7 +58,7 @@ struct DataLoadSplit {
             throw DataFileError(.missingData, "\(given) is set but \(missing) is not: give both test files, or "
                                 + "neither", source: inputs.path)
         case let (inputs?, targets?):
-            let split = try read(name: "test", inputs: inputs, targets: targets, context: context)
+            let split = try read(name: "test", inputs: inputs, targets: targets, log: log)
             guard split.x.columns == train.x.columns else {
                 throw DataFileError(.shapeMismatch,
                                     "\(split.inputsLabel) has \(counted(split.x.columns, "feature")) per row (shape "
@@ -143,10 +143,10 @@ struct DataLoadSplit {
     }
 
     /// Reads one file, adding the parameter to set when an `.npz` member is missing or not expected.
-    private static func load(_ file: File, context: StageContext) throws -> LoadedArray {
+    private static func load(_ file: File, log: (String) -> Void) throws -> LoadedArray {
         do {
             let array = try ArrayFileReader.read(path: file.path, member: file.key)
-            context.log("\(file.role): \(array.source), shape \(array.shapeText), \(array.dtype)")
+            log("\(file.role): \(array.source), shape \(array.shapeText), \(array.dtype)")
             do {
                 try array.matrix.checkFinite("\(file.role) (\(array.source))")
             } catch let error as NumericsError {

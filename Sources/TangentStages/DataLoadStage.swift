@@ -19,27 +19,30 @@ public struct DataLoadStage: Stage {
         each class in file order. `normalize` is fitted on the selected train inputs and applied unchanged to \
         the test inputs.
         """
-    public static let outputKind = ArtifactKind.dataset
-    public static let parameters = [
-        Parameter("train_inputs", .path, doc: "train inputs, one sample per row (.npy, .npz, .csv, IDX; .gz ok)"),
-        Parameter("train_targets", .path, doc: "train targets: a matrix, or class ids (one integer column) to encode"),
-        Parameter("test_inputs", .path, nullable: true, doc: "test inputs, with the train inputs' features"),
-        Parameter("test_targets", .path, nullable: true, doc: "test targets (required with test_inputs)"),
-        Parameter("classes", .list(.int), nullable: true,
-                  doc: "keep only these class ids, in this order, relabelled 0..k-1 (default: all train classes)"),
-        Parameter("per_class", .int, minimum: 1, nullable: true,
-                  doc: "keep the first N train samples of each class, in file order"),
-        Parameter("test_per_class", .int, minimum: 1, nullable: true,
-                  doc: "keep the first N test samples of each class, in file order"),
-        Parameter("encoding", .choice(["none", "onehot", "plusminus", "zeroone"]), default: .string("none"),
-                  doc: "none: targets as given; else class ids encoded (plusminus/zeroone: one column for 2 classes)"),
-        Parameter("normalize", .choice(["none", "standardize", "scale"]), default: .string("none"),
-                  doc: "standardize: train mean/std per feature; scale: divide by the largest absolute train value (255 for pixels)"),
-        Parameter("train_inputs_key", .string, nullable: true, doc: "the array in an .npz train_inputs"),
-        Parameter("train_targets_key", .string, nullable: true, doc: "the array in an .npz train_targets"),
-        Parameter("test_inputs_key", .string, nullable: true, doc: "the array in an .npz test_inputs"),
-        Parameter("test_targets_key", .string, nullable: true, doc: "the array in an .npz test_targets"),
-    ]
+    public enum Encoding: String, CaseIterable, ParameterChoice {
+        case none, onehot, plusminus, zeroone
+        var targetEncoding: TargetEncoding? { TargetEncoding(rawValue: rawValue) }
+    }
+    public enum Normalize: String, CaseIterable, ParameterChoice { case none, standardize, scale }
+
+    @Param("train inputs, one sample per row (.npy, .npz, .csv, IDX; .gz ok)") var trainInputs: InputFile
+    @Param("train targets: a matrix, or class ids (one integer column) to encode") var trainTargets: InputFile
+    @Param("test inputs, with the train inputs' features") var testInputs: InputFile?
+    @Param("test targets (required with test_inputs)") var testTargets: InputFile?
+    @Param("keep only these class ids, in this order, relabelled 0..k-1 (default: all train classes)") var classes: [Int]?
+    @Param("keep the first N train samples of each class, in file order", minimum: 1) var perClass: Int?
+    @Param("keep the first N test samples of each class, in file order", minimum: 1) var testPerClass: Int?
+    @Param("none: targets as given; else class ids encoded (plusminus/zeroone: one column for 2 classes)")
+    var encoding = Encoding.none
+    @Param("standardize: train mean/std per feature; scale: divide by the largest absolute train value (255 for pixels)")
+    var normalize = Normalize.none
+    @Param("the array in an .npz train_inputs") var trainInputsKey: String?
+    @Param("the array in an .npz train_targets") var trainTargetsKey: String?
+    @Param("the array in an .npz test_inputs") var testInputsKey: String?
+    @Param("the array in an .npz test_targets") var testTargetsKey: String?
+
+    public init() {}
+
     public static let outputs = [
         OutputFile("train_x.npy", doc: "train inputs (P, D), float64"),
         OutputFile("train_y.npy", doc: "train targets (P, C), float64"),
@@ -52,23 +55,77 @@ public struct DataLoadStage: Stage {
         OutputFile("summary.json", doc: "source files and shapes, classes and samples per class, settings"),
     ]
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        let encoding = parameters.string("encoding")
-        let normalize = parameters.string("normalize")
-        let requestedClasses = parameters["classes"].listValue?.compactMap(\.intValue)
-        let perClass = parameters.optionalInt("per_class")
-        let testPerClass = parameters.optionalInt("test_per_class")
-        // Class ids are needed to encode targets, to select classes, or to thin them.
-        let usesClasses = encoding != "none" || requestedClasses != nil || perClass != nil || testPerClass != nil
+    /// The files as the split reader takes them, with the parameter each came from.
+    var files: [(role: String, file: DataLoadSplit.File?, field: FieldReference)] {
+        [("train_inputs", trainInputs, trainInputsKey, $trainInputs), ("train_targets", trainTargets, trainTargetsKey, $trainTargets),
+         ("test_inputs", testInputs, testInputsKey, $testInputs), ("test_targets", testTargets, testTargetsKey, $testTargets)]
+            .map { role, path, key, field in (role, path.map { DataLoadSplit.File(role: role, path: $0.path, key: key) }, field) }
+    }
 
-        guard let trainInputs = file("train_inputs", parameters), let trainTargets = file("train_targets", parameters)
-        else { preconditionFailure("data.load: train_inputs and train_targets are required parameters") }
-        var train = try DataLoadSplit.read(name: "train", inputs: trainInputs, targets: trainTargets, context: context)
-        var test = try DataLoadSplit.readTest((file("test_inputs", parameters), file("test_targets", parameters)),
-                                              train: train, targetsAsGiven: !usesClasses, context: context)
+    public func validate(_ check: inout StageCheck) throws -> DatasetShape {
+        // Memory first, from headers, directories and gzip trailers: a file that will not fit is never read.
+        var total = 0.0
+        for (_, file, field) in files {
+            guard let file else { continue }
+            do {
+                let bytes = try ArrayFileReader.estimatedBytes(path: file.path)
+                total += bytes
+                if bytes > Double(check.availableMemory) {
+                    check.fail(field, "\(file.path) decodes to about \(formatBytes(bytes)), more than the "
+                               + "\(formatBytes(Double(check.availableMemory))) of memory available",
+                               remedy: "use a smaller file or a machine with more memory")
+                }
+            } catch let error as DataFileError {
+                check.fail(field, error.description)
+            }
+        }
+        guard !check.hasErrors else { return DatasetShape(train: 0, test: 0, inputDim: 0, outputs: 0, labels: false) }
+        check.needsMemory(total * 2, for: "the data files and the dataset", remedy: "use smaller files")
+        // Then the same assembly as the run (reading the files), so every problem of the files is found here.
+        do {
+            return try assemble(log: { _ in }).shape
+        } catch let error as DataFileError {
+            check.fail(field(for: error), error.description)
+        }
+        return DatasetShape(train: 0, test: 0, inputDim: 0, outputs: 0, labels: false)
+    }
+
+    /// The parameter a data-file problem is about: the file it names, or the class selection.
+    func field(for error: DataFileError) -> FieldReference {
+        if error.code == .classSelection {
+            if error.message.contains("test_per_class") { return $testPerClass }
+            if error.message.contains("per_class") { return $perClass }
+            if classes != nil { return $classes }
+            if encoding != .none { return $encoding }
+        }
+        let byPath = files.first { _, file, _ in
+            guard let file else { return false }
+            return error.source == file.path || error.source.hasPrefix(file.path + ":")
+        }
+        return byPath?.field ?? $trainInputs
+    }
+
+    public func run(_ context: StageContext) throws -> DatasetArtifact {
+        let dataset = try assemble(log: context.log)
+        context.log("\(dataset.trainCount) train and \(dataset.testCount) test samples, \(dataset.dataset.inputDimension) "
+                    + "features, \(dataset.dataset.outputDimension) outputs")
+        return dataset
+    }
+
+    /// Reads the files, checks that they fit together, selects classes, encodes targets and normalizes inputs.
+    func assemble(log: (String) -> Void) throws -> DatasetArtifact {
+        // Class ids are needed to encode targets, to select classes, or to thin them.
+        let usesClasses = encoding != .none || classes != nil || perClass != nil || testPerClass != nil
+        let file = Dictionary(uniqueKeysWithValues: files.map { ($0.role, $0.file) })
+        guard let trainInputsFile = file["train_inputs"] ?? nil, let trainTargetsFile = file["train_targets"] ?? nil else {
+            throw DataFileError(.missingData, "train_inputs and train_targets are required", source: trainInputs.path)
+        }
+        var train = try DataLoadSplit.read(name: "train", inputs: trainInputsFile, targets: trainTargetsFile, log: log)
+        var test = try DataLoadSplit.readTest((file["test_inputs"] ?? nil, file["test_targets"] ?? nil),
+                                              train: train, targetsAsGiven: !usesClasses, log: log)
         let splits = [train] + (test.map { [$0] } ?? [])
         var summary: [String: Value] = [
-            "encoding": .string(encoding), "normalize": .string(normalize),
+            "encoding": .string(encoding.rawValue), "normalize": .string(normalize.rawValue),
             "sources": .object(Dictionary(uniqueKeysWithValues: splits.flatMap {
                 [($0.inputsRole, Value.string($0.inputs.source)), ($0.targetsRole, .string($0.targets.source))]
             })),
@@ -81,18 +138,18 @@ public struct DataLoadStage: Stage {
         if usesClasses {
             let trainIDs = try train.classIDs()
             let testIDs = try test?.classIDs()
-            let selection = try DataLoadSplit.selection(requestedClasses, trainIDs: trainIDs, train: train,
-                                                        testIDs: testIDs, test: test)
-            let trainCounts = try train.select(selection, ids: trainIDs, perClass: perClass, perClassName: "per_class")
-            if let kind = TargetEncoding(rawValue: encoding) {
-                try train.encode(kind, classCount: selection.classes.count)
+            let selection = try DataLoadSplit.selection(classes, trainIDs: trainIDs, train: train, testIDs: testIDs, test: test)
+            if let kind = encoding.targetEncoding, selection.classes.count < 2 {
+                throw DataFileError(.classSelection,
+                                    "\(train.targetsLabel) holds a single class (id \(selection.classes.first.map(String.init) ?? "-")) "
+                                    + "but encoding \(kind.rawValue) needs at least two; use encoding: none for targets as given",
+                                    source: train.targets.source)
             }
+            let trainCounts = try train.select(selection, ids: trainIDs, perClass: perClass, perClassName: "per_class")
+            if let kind = encoding.targetEncoding { try train.encode(kind, classCount: selection.classes.count) }
             if var split = test, let testIDs {
-                let testCounts = try split.select(selection, ids: testIDs, perClass: testPerClass,
-                                                  perClassName: "test_per_class")
-                if let kind = TargetEncoding(rawValue: encoding) {
-                    try split.encode(kind, classCount: selection.classes.count)
-                }
+                let testCounts = try split.select(selection, ids: testIDs, perClass: testPerClass, perClassName: "test_per_class")
+                if let kind = encoding.targetEncoding { try split.encode(kind, classCount: selection.classes.count) }
                 test = split
                 summary["test_class_counts"] = .list(testCounts.map(Value.int))
             }
@@ -103,31 +160,19 @@ public struct DataLoadStage: Stage {
 
         var extra: [String: NPYArray] = [:]
         let scaling: FeatureScaling? = switch normalize {
-        case "standardize": .standardize(fittedOn: train.x)
-        case "scale": .maxAbs(fittedOn: train.x)
-        default: nil
+        case .standardize: .standardize(fittedOn: train.x)
+        case .scale: .maxAbs(fittedOn: train.x)
+        case .none: nil
         }
         if let scaling {
             train.x = scaling.apply(train.x)
             if let split = test { test?.x = scaling.apply(split.x) }
             extra["input_shift"] = NPYArray(vector: scaling.shift)
             extra["input_divisor"] = NPYArray(vector: scaling.divisor)
-            if normalize == "scale" { summary["scale"] = .double(scaling.divisor.first ?? 1) }
+            if normalize == .scale { summary["scale"] = .double(scaling.divisor.first ?? 1) }
         }
-
         let dataset = try Dataset(trainInputs: train.x, trainTargets: train.y, testInputs: test?.x,
                                   testTargets: test?.y, trainLabels: train.labels, testLabels: test?.labels)
-        context.log("\(dataset.trainCount) train and \(dataset.testCount) test samples, \(dataset.inputDimension) "
-                    + "features, \(dataset.outputDimension) outputs")
-        var artifact = dataset.artifact(summary: summary)
-        artifact.arrays.merge(extra) { kept, _ in kept }
-        return artifact
-    }
-
-    /// The file parameter `role` (e.g. `train_inputs`) with its `.npz` key, or nil when not set.
-    static func file(_ role: String, _ parameters: Parameters) -> DataLoadSplit.File? {
-        parameters.optionalString(role).map {
-            DataLoadSplit.File(role: role, path: $0, key: parameters.optionalString(role + "_key"))
-        }
+        return DatasetArtifact(dataset, extras: extra, summary: summary)
     }
 }

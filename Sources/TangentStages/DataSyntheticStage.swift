@@ -37,43 +37,40 @@ public struct DataSyntheticStage: Stage {
         5 train labels, 6 test labels, 7 train noise, 8 test noise. The train set never depends on `test` and the \
         test set never on `train`.
         """
-    public static let outputKind = ArtifactKind.dataset
 
-    static let teachers = ["linear", "mlp", "single_index", "multi_index", "mixture", "random_labels"]
+    public enum Covariance: String, CaseIterable, ParameterChoice { case isotropic, powerLaw = "power_law", given }
+    public enum Teacher: String, CaseIterable, ParameterChoice {
+        case linear, mlp, singleIndex = "single_index", multiIndex = "multi_index", mixture, randomLabels = "random_labels"
+        var isClassification: Bool { self == .mixture || self == .randomLabels }
+    }
 
-    public static let parameters = [
-        Parameter("train", .int, default: .int(256), minimum: 1, doc: "number of train samples P"),
-        Parameter("test", .int, default: .int(256), minimum: 0, doc: "number of test samples (0: no test split)"),
-        Parameter("input_dim", .int, default: .int(16), minimum: 1, doc: "input dimension D"),
-        Parameter("covariance", .choice(["isotropic", "power_law", "given"]), default: .string("isotropic"),
-                  doc: "spectrum of Σ: λ_k = 1; λ_k = D·k^(−alpha)/Σ_j j^(−alpha) (tr Σ = D); or `eigenvalues`"),
-        Parameter("alpha", .float, default: .double(1), minimum: 0, doc: "power-law exponent α (covariance: power_law)"),
-        Parameter("eigenvalues", .list(.float), minimum: 0, nullable: true,
-                  doc: "the input_dim eigenvalues of Σ, used as given (covariance: given)"),
-        Parameter("rotate", .bool, default: .bool(false),
-                  doc: "rotate Σ's eigenbasis by a seeded Haar-random orthogonal matrix (false: Σ is diagonal)"),
-        Parameter("teacher", .choice(teachers), default: .string("linear"), doc: "how targets are made (see above)"),
-        Parameter("outputs", .int, default: .int(1), minimum: 1, doc: "number of outputs C (linear and mlp teachers)"),
-        Parameter("teacher_scale", .float, default: .double(1), minimum: 0,
-                  doc: "s: multiplies the linear, mlp, single_index and multi_index targets"),
-        Parameter("singular_values", .list(.float), minimum: 0, nullable: true,
-                  doc: "linear teacher: relative singular values σ of B = s·U·diag(σ)·Vᵀ, at most min(outputs, input_dim) (default: all ones)"),
-        Parameter("teacher_depth", .int, default: .int(1), minimum: 1, doc: "mlp teacher: number of hidden layers"),
-        Parameter("teacher_width", .int, default: .int(64), minimum: 1, doc: "mlp teacher: hidden width"),
-        Parameter("teacher_activation", .choice(Activation.allCases.map(\.rawValue)), default: .string("relu"),
-                  doc: "φ of the mlp teacher, g of the single_index and multi_index teachers"),
-        Parameter("teacher_normalize", .bool, default: .bool(true),
-                  doc: "mlp teacher: divide each output by its root mean square over 2048 reference inputs"),
-        Parameter("indices", .int, default: .int(2), minimum: 1, doc: "multi_index: number K of directions (≤ input_dim)"),
-        Parameter("classes", .int, default: .int(2), minimum: 2, doc: "mixture and random_labels: number of classes C"),
-        Parameter("variance", .float, default: .double(0.01), minimum: 0,
-                  doc: "mixture: noise variance v in x = μ_c + √v·ξ"),
-        Parameter("label_noise", .float, default: .double(0), minimum: 0,
-                  doc: "regression: std of added Gaussian noise; class tasks: fraction (≤ 1) of labels moved to another class"),
-        Parameter("noisy_test", .bool, default: .bool(false), doc: "apply label_noise to the test targets too"),
-        Parameter("encoding", .choice(TargetEncoding.allCases.map(\.rawValue)), default: .string("plusminus"),
-                  doc: "class tasks: class ids to targets (two classes: one column for plusminus and zeroone)"),
-    ]
+    @Param("number of train samples P", minimum: 1) var train = 256
+    @Param("number of test samples (0: no test split)", minimum: 0) var test = 256
+    @Param("input dimension D", minimum: 1) var inputDim = 16
+    @Param("spectrum of Σ: λ_k = 1; λ_k = D·k^(−alpha)/Σ_j j^(−alpha) (tr Σ = D); or `eigenvalues`")
+    var covariance = Covariance.isotropic
+    @Param("power-law exponent α (covariance: power_law)", minimum: 0) var alpha = 1.0
+    @Param("the input_dim eigenvalues of Σ, used as given (covariance: given)", minimum: 0) var eigenvalues: [Double]?
+    @Param("rotate Σ's eigenbasis by a seeded Haar-random orthogonal matrix (false: Σ is diagonal)") var rotate = false
+    @Param("how targets are made (see above)") var teacher = Teacher.linear
+    @Param("number of outputs C (linear and mlp teachers)", minimum: 1) var outputs = 1
+    @Param("s: multiplies the linear, mlp, single_index and multi_index targets", minimum: 0) var teacherScale = 1.0
+    @Param("linear teacher: relative singular values σ of B = s·U·diag(σ)·Vᵀ, at most min(outputs, input_dim) (default: all ones)",
+           minimum: 0) var singularValues: [Double]?
+    @Param("mlp teacher: number of hidden layers", minimum: 1) var teacherDepth = 1
+    @Param("mlp teacher: hidden width", minimum: 1) var teacherWidth = 64
+    @Param("φ of the mlp teacher, g of the single_index and multi_index teachers") var teacherActivation = Activation.relu
+    @Param("mlp teacher: divide each output by its root mean square over 2048 reference inputs") var teacherNormalize = true
+    @Param("multi_index: number K of directions (≤ input_dim)", minimum: 1) var indices = 2
+    @Param("mixture and random_labels: number of classes C", minimum: 2) var classes = 2
+    @Param("mixture: noise variance v in x = μ_c + √v·ξ", minimum: 0) var variance = 0.01
+    @Param("regression: std of added Gaussian noise; class tasks: fraction (≤ 1) of labels moved to another class", minimum: 0)
+    var labelNoise = 0.0
+    @Param("apply label_noise to the test targets too") var noisyTest = false
+    @Param("class tasks: class ids to targets (two classes: one column for plusminus and zeroone)")
+    var encoding = TargetEncoding.plusminus
+
+    public init() {}
 
     public static let outputs = [
         OutputFile("train_x.npy", doc: "(P, D) train inputs"),
@@ -96,86 +93,84 @@ public struct DataSyntheticStage: Stage {
         OutputFile("summary.json", doc: "sizes, teacher, covariance, class counts, label noise"),
     ]
 
-    /// The `SyntheticDataSpec` of validated parameters; throws a `parameterError` for inconsistent combinations.
-    static func spec(_ parameters: Parameters) throws -> SyntheticDataSpec {
-        let d = parameters.int("input_dim")
-        let teacher = parameters.string("teacher")
-        let outputs = parameters.int("outputs")
-        let eigenvalues = parameters["eigenvalues"].listValue?.compactMap(\.doubleValue)
-        let sigma = parameters["singular_values"].listValue?.compactMap(\.doubleValue)
-
-        let spectrum: CovarianceSpectrum
-        switch parameters.string("covariance") {
-        case "power_law": spectrum = .powerLaw(alpha: parameters.double("alpha"))
-        case "given":
-            guard let eigenvalues else {
-                throw parameterError("eigenvalues", "covariance `given` needs the list of input_dim = \(d) eigenvalues")
+    public func validate(_ check: inout StageCheck) throws -> DatasetShape {
+        switch covariance {
+        case .given:
+            if let eigenvalues {
+                check.require(eigenvalues.count == inputDim, $eigenvalues,
+                              "has \(eigenvalues.count) values but input_dim is \(inputDim)", remedy: "give one per input dimension")
+            } else {
+                check.fail($eigenvalues, "covariance `given` needs the list of input_dim = \(inputDim) eigenvalues",
+                           remedy: "set eigenvalues: [λ_1, …, λ_D]")
             }
-            guard eigenvalues.count == d else {
-                throw parameterError("eigenvalues", "has \(eigenvalues.count) values but input_dim is \(d); give one per input dimension")
-            }
-            spectrum = .given(eigenvalues)
-        default: spectrum = .isotropic
+        case .isotropic, .powerLaw:
+            check.require(eigenvalues == nil, $eigenvalues, "is set but covariance is `\(covariance.rawValue)`",
+                          remedy: "set covariance: given or remove eigenvalues")
         }
-        if eigenvalues != nil, parameters.string("covariance") != "given" {
-            throw parameterError("eigenvalues", "is set but covariance is `\(parameters.string("covariance"))`; set covariance: given or remove it")
+        if let singularValues {
+            check.require(teacher == .linear, $singularValues, "applies to the linear teacher only (teacher is `\(teacher.rawValue)`)",
+                          remedy: "remove singular_values or use teacher: linear")
+            check.require(!singularValues.isEmpty && singularValues.count <= min(outputs, inputDim), $singularValues,
+                          "a \(outputs)×\(inputDim) teacher has 1 … \(min(outputs, inputDim)) singular values, got \(singularValues.count)")
         }
-        if sigma != nil, teacher != "linear" {
-            throw parameterError("singular_values", "applies to the linear teacher only (teacher is `\(teacher)`)")
+        if outputs != 1, teacher != .linear, teacher != .mlp {
+            check.fail($outputs, teacher.isClassification
+                       ? "class tasks take their outputs from `classes` and `encoding`"
+                       : "the \(teacher.rawValue) teacher has one output", remedy: "leave outputs at 1")
         }
-        if let sigma, sigma.isEmpty || sigma.count > min(outputs, d) {
-            throw parameterError("singular_values",
-                                 "a \(outputs)×\(d) teacher has 1 … \(min(outputs, d)) singular values, got \(sigma.count)")
+        if teacher == .multiIndex {
+            check.require(indices <= inputDim, $indices, "K = \(indices) orthonormal directions need K ≤ input_dim = \(inputDim)")
         }
-        if outputs != 1, teacher != "linear", teacher != "mlp" {
-            throw parameterError("outputs", teacher == "mixture" || teacher == "random_labels"
-                                 ? "class tasks take their outputs from `classes` and `encoding`; leave outputs at 1"
-                                 : "the \(teacher) teacher has one output; leave outputs at 1")
+        if teacher.isClassification {
+            check.require(labelNoise <= 1, $labelNoise, "for class tasks it is the fraction of flipped labels, in [0, 1]; got \(labelNoise)")
         }
-        let activation = Activation(rawValue: parameters.string("teacher_activation")) ?? .relu
-        let scale = parameters.double("teacher_scale")
-        let task: SyntheticTask
-        switch teacher {
-        case "mlp":
-            task = .mlp(outputs: outputs, depth: parameters.int("teacher_depth"), width: parameters.int("teacher_width"),
-                        activation: activation, scale: scale, normalize: parameters.bool("teacher_normalize"))
-        case "single_index":
-            task = .index(indices: 1, activation: activation, scale: scale)
-        case "multi_index":
-            let k = parameters.int("indices")
-            guard k <= d else { throw parameterError("indices", "K = \(k) orthonormal directions need K ≤ input_dim = \(d)") }
-            task = .index(indices: k, activation: activation, scale: scale)
-        case "mixture":
-            task = .mixture(classes: parameters.int("classes"), variance: parameters.double("variance"))
-        case "random_labels":
-            task = .randomLabels(classes: parameters.int("classes"))
-        default:
-            task = .linear(outputs: outputs, scale: scale, singularValues: sigma)
-        }
-        let noise = parameters.double("label_noise")
-        if task.isClassification, noise > 1 {
-            throw parameterError("label_noise", "for class tasks it is the fraction of flipped labels, in [0, 1]; got \(noise)")
-        }
-        return SyntheticDataSpec(train: parameters.int("train"), test: parameters.int("test"), inputDimension: d,
-                                 spectrum: spectrum, rotate: parameters.bool("rotate"), task: task, labelNoise: noise,
-                                 noisyTest: parameters.bool("noisy_test"),
-                                 encoding: TargetEncoding(rawValue: parameters.string("encoding")) ?? .plusminus)
+        let columns = teacher.isClassification ? encoding.columns(classCount: classes)
+            : (teacher == .linear || teacher == .mlp ? outputs : 1)
+        let shape = DatasetShape(train: train, test: test, inputDim: inputDim, outputs: columns,
+                                 labels: teacher.isClassification)
+        // Inputs and targets (twice with label noise: the clean copies), Q and the teacher's weights.
+        let d = Double(inputDim)
+        check.needsMemory(shape.bytes * (labelNoise > 0 ? 3 : 2), for: "inputs and targets",
+                          remedy: "use fewer samples (train, test) or a smaller input_dim")
+        check.needsMemory(8 * d * d * (rotate ? 2 : 0) + 8 * d * Double(max(columns, teacherWidth)) * 2,
+                          for: "covariance rotation and teacher weights")
+        return shape
     }
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        let spec = try spec(parameters)
+    /// The `SyntheticDataSpec` of the (validated) parameters.
+    var spec: SyntheticDataSpec {
+        let spectrum: CovarianceSpectrum = switch covariance {
+        case .powerLaw: .powerLaw(alpha: alpha)
+        case .given: .given(eigenvalues ?? [])
+        case .isotropic: .isotropic
+        }
+        let task: SyntheticTask = switch teacher {
+        case .mlp: .mlp(outputs: outputs, depth: teacherDepth, width: teacherWidth, activation: teacherActivation,
+                        scale: teacherScale, normalize: teacherNormalize)
+        case .singleIndex: .index(indices: 1, activation: teacherActivation, scale: teacherScale)
+        case .multiIndex: .index(indices: indices, activation: teacherActivation, scale: teacherScale)
+        case .mixture: .mixture(classes: classes, variance: variance)
+        case .randomLabels: .randomLabels(classes: classes)
+        case .linear: .linear(outputs: outputs, scale: teacherScale, singularValues: singularValues)
+        }
+        return SyntheticDataSpec(train: train, test: test, inputDimension: inputDim, spectrum: spectrum, rotate: rotate,
+                                 task: task, labelNoise: labelNoise, noisyTest: noisyTest, encoding: encoding)
+    }
+
+    public func run(_ context: StageContext) throws -> DatasetArtifact {
+        let spec = spec
         let data = try SyntheticData.generate(spec) { context.rng(stream: $0.rawValue) }
         let ds = data.dataset
 
         var summary: [String: Value] = [
-            "teacher": .string(parameters.string("teacher")),
-            "covariance": .string(parameters.string("covariance")),
+            "teacher": .string(teacher.rawValue),
+            "covariance": .string(covariance.rawValue),
             "covariance_trace": .double(data.distribution.eigenvalues.reduce(0, +)),
             "rotate": .bool(spec.rotate),
             "label_noise": .double(spec.labelNoise),
         ]
         var arrays: [String: NPYArray] = ["covariance_eigenvalues": NPYArray(vector: data.distribution.eigenvalues)]
-        var archives: [String: [Artifact.NamedArray]] = [:]
+        var archives: [String: [Table.NamedArray]] = [:]
         if let q = data.distribution.rotation { arrays["covariance_rotation"] = NPYArray(q) }
         if let t = data.linearTeacher {
             arrays["teacher_matrix"] = NPYArray(t.matrix)
@@ -190,7 +185,7 @@ public struct DataSyntheticStage: Stage {
         if let t = data.indexTeacher { arrays["teacher_directions"] = NPYArray(t.directions) }
         if let m = data.mixture { arrays["centres"] = NPYArray(m.centres) }
         if spec.task.isClassification {
-            let classes = data.mixture?.classes ?? parameters.int("classes")
+            let classes = data.mixture?.classes ?? self.classes
             summary["classes"] = .int(classes)
             summary["encoding"] = .string(spec.encoding.rawValue)
             summary["train_class_counts"] = .list(ClassLabels.counts(ds.trainLabels ?? [], classes: classes).map(Value.int))
@@ -207,10 +202,7 @@ public struct DataSyntheticStage: Stage {
                 summary["train_flipped"] = .int(zip(clean, noisy).filter { $0 != $1 }.count)
             }
         }
-        var artifact = ds.artifact(summary: summary)
-        artifact.arrays.merge(arrays) { current, _ in current }
-        artifact.archives = archives
-        context.log("\(ds.trainCount) train and \(ds.testCount) test samples, D = \(ds.inputDimension), teacher \(parameters.string("teacher"))")
-        return artifact
+        context.log("\(ds.trainCount) train and \(ds.testCount) test samples, D = \(ds.inputDimension), teacher \(teacher.rawValue)")
+        return DatasetArtifact(ds, extras: arrays, archives: archives, summary: summary)
     }
 }

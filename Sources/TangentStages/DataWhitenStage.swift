@@ -20,19 +20,22 @@ public struct DataWhitenStage: Stage {
         its whitened version. `separate` whitens the test inputs with their own mean and SVD (as the paper-3 code \
         does; not with pca). Targets, labels and every other array of the input pass through unchanged.
         """
-    public static let outputKind = ArtifactKind.dataset
-    public static let inputs = [InputSlot("data", kind: .dataset, doc: "the dataset whose inputs are transformed")]
-    public static let parameters = [
-        Parameter("method", .choice(["full", "partial", "pca", "none"]), default: .string("full"),
-                  doc: "full: √D·U·Vᵀ; partial: D^((1−gamma)/2)·U·S^gamma·Vᵀ; pca: project on `components` axes; none: centre only"),
-        Parameter("gamma", .float, default: .double(0), minimum: 0, maximum: 1,
-                  doc: "partial: exponent γ of the singular values (0: full whitening, 1: unchanged)"),
-        Parameter("components", .int, minimum: 1, nullable: true,
-                  doc: "pca: number k of principal axes kept (default: the rank of the centred train inputs)"),
-        Parameter("center", .bool, default: .bool(true), doc: "subtract the train mean first"),
-        Parameter("test_statistics", .choice(WhiteningStatistics.allCases.map(\.rawValue)), default: .string("train"),
-                  doc: "train: map the test set with the train fit; separate: whiten it with its own mean and SVD"),
-    ]
+
+    public enum Method: String, CaseIterable, ParameterChoice { case full, partial, pca, none }
+
+    @Input("the dataset whose inputs are transformed") var data: DatasetArtifact
+    @Param("full: √D·U·Vᵀ; partial: D^((1−gamma)/2)·U·S^gamma·Vᵀ; pca: project on `components` axes; none: centre only")
+    var method = Method.full
+    @Param("partial: exponent γ of the singular values (0: full whitening, 1: unchanged)", minimum: 0, maximum: 1)
+    var gamma = 0.0
+    @Param("pca: number k of principal axes kept (default: the rank of the centred train inputs)", minimum: 1)
+    var components: Int?
+    @Param("subtract the train mean first") var center = true
+    @Param("train: map the test set with the train fit; separate: whiten it with its own mean and SVD")
+    var testStatistics = WhiteningStatistics.train
+
+    public init() {}
+
     public static let outputs = [
         OutputFile("train_x.npy", doc: "(P, D′) transformed train inputs (D′ = components for pca, else D)"),
         OutputFile("test_x.npy", doc: "(P_test, D′) transformed test inputs"),
@@ -43,33 +46,39 @@ public struct DataWhitenStage: Stage {
         OutputFile("summary.json", doc: "method, rank ρ, scale c, condition numbers s_1/s_ρ before and after (train and test)"),
     ]
 
-    static func method(_ parameters: Parameters) throws -> WhiteningMethod {
-        let name = parameters.string("method")
-        let components = parameters.optionalInt("components")
-        if components != nil, name != "pca" {
-            throw parameterError("components", "applies to method `pca` only (method is `\(name)`)")
+    public func validate(_ check: inout StageCheck) throws -> DatasetShape {
+        let d = $data.shape
+        if let components {
+            check.require(method == .pca, $components, "applies to method `pca` only (method is `\(method.rawValue)`)",
+                          remedy: "remove components or set method: pca")
+            check.require(components <= min(d.train, d.inputDim), $components,
+                          "PCA of \(d.train)×\(d.inputDim) train inputs keeps at most \(min(d.train, d.inputDim)) components, got \(components)")
         }
-        switch name {
-        case "partial": return .partial(gamma: parameters.double("gamma"))
-        case "pca": return .pca(components: components)
-        case "none": return .none
-        default: return .full
+        if method == .pca, testStatistics == .separate, d.test > 0 {
+            check.fail($testStatistics, "`separate` with method pca would project train and test onto different axes",
+                       remedy: "use test_statistics: train")
+        }
+        // The input, its centred copy, the thin SVD (U, V) and the output, for train and test.
+        let (p, dd) = (Double(d.train + d.test), Double(d.inputDim))
+        check.needsMemory(8 * (4 * p * dd + 2 * dd * dd), for: "the SVD of the inputs", remedy: "use fewer samples")
+        var out = d
+        if method == .pca { out.inputDim = components ?? min(center ? d.train - 1 : d.train, d.inputDim) }  // generic rank
+        return out
+    }
+
+    var whitening: WhiteningMethod {
+        switch method {
+        case .partial: .partial(gamma: gamma)
+        case .pca: .pca(components: components)
+        case .none: .none
+        case .full: .full
         }
     }
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        let input = try inputs.one("data")
-        let data = try Dataset(artifact: input, from: "the stage feeding `\(inputs.stageID)`")
-        let method = try method(parameters)
-        let statistics = WhiteningStatistics(rawValue: parameters.string("test_statistics")) ?? .train
-        if case .pca(let k?) = method, k > min(data.trainCount, data.inputDimension) {
-            throw parameterError("components", "PCA of \(data.trainCount)×\(data.inputDimension) train inputs keeps at most \(min(data.trainCount, data.inputDimension)) components, got \(k)")
-        }
-        if case .pca = method, statistics == .separate, data.hasTest {
-            throw parameterError("test_statistics", "`separate` with method pca would project train and test onto different axes; use `train`")
-        }
+    public func run(_ context: StageContext) throws -> DatasetArtifact {
+        let method = whitening, statistics = testStatistics
         let r = try whiten(data.trainInputs, test: data.hasTest ? data.testInputs : nil, method: method,
-                           center: parameters.bool("center"), testStatistics: statistics)
+                           center: center, testStatistics: statistics)
         let out = try Dataset(trainInputs: r.train, trainTargets: data.trainTargets,
                               testInputs: r.test ?? Matrix(rows: 0, columns: r.train.columns),
                               testTargets: data.testTargets, trainLabels: data.trainLabels, testLabels: data.testLabels)
@@ -79,8 +88,8 @@ public struct DataWhitenStage: Stage {
             Whitening.conditionNumber(s, rows: rows, columns: columns).map(Value.double) ?? .null
         }
         var summary: [String: Value] = [
-            "method": .string(parameters.string("method")),
-            "center": .bool(parameters.bool("center")),
+            "method": .string(self.method.rawValue),
+            "center": .bool(center),
             "test_statistics": .string(statistics.rawValue),
             "rank": .int(r.trainWhitening.rank),
             "scale": .double(r.trainWhitening.scale),
@@ -100,13 +109,10 @@ public struct DataWhitenStage: Stage {
             summary["test_condition_number_after"] = condition(after, test.rows, test.columns)
             if let tw = r.testWhitening { summary["test_rank"] = .int(tw.rank) }
         }
-        var artifact = out.artifact(summary: summary)
-        artifact.arrays.merge(arrays) { _, new in new }
         // Everything else of the input (teacher arrays, clean targets, archives) passes through.
-        artifact.arrays.merge(input.arrays) { current, _ in current }
-        artifact.archives.merge(input.archives) { current, _ in current }
-        context.log("\(parameters.string("method")): rank \(r.trainWhitening.rank), condition number "
+        arrays.merge(data.extras) { current, _ in current }
+        context.log("\(self.method.rawValue): rank \(r.trainWhitening.rank), condition number "
                     + "\(summary["condition_number_before"]?.yamlText ?? "-") → \(summary["condition_number_after"]?.yamlText ?? "-")")
-        return artifact
+        return DatasetArtifact(out, extras: arrays, archives: data.archives, summary: summary)
     }
 }

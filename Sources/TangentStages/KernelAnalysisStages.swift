@@ -2,31 +2,35 @@ import TangentCore
 import TangentNTK
 import TangentPipeline
 
-/// Inputs shared by the kernel analysis stages: the kernel series and the train targets of its samples.
-struct KernelAnalysisInputs {
-    var series: KernelSeries
-    /// Y restricted to the kernels' N samples (the first N train samples, as ntk.* `samples` takes them).
-    var targets: Matrix<Double>
+/// Checks shared by the stages that analyse kernels against a dataset's targets: the kernels' samples are the first
+/// N train samples and there is one target column per head.
+func checkKernelsAgainstData(_ kernels: KernelShape, _ data: DatasetShape, kernelsField: some FieldReferencing,
+                             _ check: inout StageCheck) {
+    check.require(kernels.n <= data.train, kernelsField,
+                  "the kernels have \(kernels.n) samples but the dataset only \(data.train) train samples",
+                  remedy: "connect the dataset the kernels were computed on")
+    check.require(kernels.heads == data.outputs, kernelsField,
+                  "the kernels have \(kernels.heads) heads but the dataset has \(data.outputs) target columns",
+                  remedy: "connect the dataset the kernels were computed on")
+    // One kernel at a time (N², a few copies) and the targets.
+    check.needsMemory(8 * Double(kernels.n) * Double(kernels.n) * 4, for: "one kernel and its working copies",
+                      remedy: "compute the kernels on fewer samples")
+}
 
-    static let slots = [
-        InputSlot("kernels", kind: .kernels, doc: "kernels from ntk.compute or ntk.snapshots"),
-        InputSlot("data", kind: .dataset, doc: "the dataset the kernels were computed on (for the targets Y)"),
-    ]
+/// The first N train targets (the samples the kernels were computed on).
+func kernelTargets(_ data: Dataset, _ kernels: KernelsArtifact) -> Matrix<Double> { data.trainTargets.rows(0..<kernels.n) }
 
-    init(_ inputs: StageInputs) throws {
-        series = try KernelSeries(artifact: try inputs.one("kernels"), from: "kernels")
-        let data = try Dataset(artifact: try inputs.one("data"), from: "data")
-        let n = series.trace.first?.rows ?? 0
-        guard n <= data.trainCount else {
-            throw PipelineError(.stageFailed, "the kernels have \(n) samples but the dataset only \(data.trainCount)")
-        }
-        targets = data.trainTargets.rows(0..<n)
-    }
+/// Target column c as an N × 1 matrix.
+func targetColumn(_ y: Matrix<Double>, _ c: Int) throws -> Matrix<Double> {
+    try Matrix(rows: y.rows, columns: 1, elements: y.column(c))
+}
 
-    /// Step of time index t (0 for a single ntk.compute kernel).
-    func step(_ t: Int) -> Double { Double(series.steps[t] ?? 0) }
+/// The kernels' steps as a float axis for metrics (0 for a single kernel without steps).
+func kernelSteps(_ kernels: KernelsArtifact) -> [Double] { kernels.steps.map { Double($0 ?? 0) } }
 
-    func column(_ c: Int) -> Matrix<Double> { try! Matrix(rows: targets.rows, columns: 1, elements: targets.column(c)) }
+/// `steps.npy` (T,) int64 beside per-snapshot outputs.
+func stepsArray(_ kernels: KernelsArtifact) throws -> NPYArray {
+    try NPYArray(kernels.steps.map { Int64($0 ?? 0) }, shape: [kernels.count])
 }
 
 /// `analysis.alignment`: kernel–target alignment, kernel norm and kernel movement over training.
@@ -37,48 +41,64 @@ public struct AlignmentStage: Stage {
         For each time t: A(t) = ⟨K, YYᵀ⟩_F/(‖K‖_F‖YYᵀ‖_F) of the trace kernel K = Σ_c Θ^c with all targets Y (uncentered, \
         the papers' default) and its centered version (HKH, HY); per head A(Θ^c, y_c); ‖K(t)‖_F; \
         ‖K(t) − K(0)‖_F/‖K(0)‖_F; and cos(K(t), K(T)) = ⟨K(t), K(T)⟩_F/(‖K(t)‖_F‖K(T)‖_F). When the kernels were \
-        computed with per_layer, also each layer's alignment and norm (its contribution summed over heads).
+        computed with per_layer, also each layer's alignment and norm (its contribution summed over heads). \
+        Alignments and cosines of an all-zero kernel are undefined: NaN, with a warning. Kernels are read one at a \
+        time.
         """
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = KernelAnalysisInputs.slots
     public static let outputs = [
         OutputFile("metrics.csv", doc: "step,key,value with keys alignment, alignment_centered, alignment_head<c>, kernel_norm, relative_change, cosine_to_final, and alignment_layer<l>, kernel_norm_layer<l> with per-layer kernels"),
         OutputFile("alignment.npy", doc: "(T,) uncentered alignment of the trace kernel"),
         OutputFile("kernel_norm.npy", doc: "(T,) ‖K(t)‖_F"),
+        OutputFile("steps.npy", doc: "(T,) int64 training steps of the rows above"),
         OutputFile("summary.json", doc: "the final values"),
     ]
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        let a = try KernelAnalysisInputs(inputs)
-        let s = a.series
-        guard let first = s.trace.first, let last = s.trace.last else { throw PipelineError(.stageFailed, "no kernels") }
+    @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
+    @Input("the dataset the kernels were computed on (for the targets Y)") var data: DatasetArtifact
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        checkKernelsAgainstData($kernels.shape, $data.shape, kernelsField: $kernels, &check)
+        return TableShape()
+    }
+
+    public func run(_ context: StageContext) throws -> Table {
+        let y = kernelTargets(data.dataset, kernels)
+        let steps = kernelSteps(kernels)
+        let first = try kernels.trace(0), last = try kernels.trace(kernels.count - 1)
         var rows: [MetricRow] = []
         var alignment: [Double] = [], norms: [Double] = []
-        for t in 0..<s.count {
-            let k = s.trace[t], step = a.step(t)
-            let value = try kernelAlignment(k, a.targets)
+        context.progress.start("alignment", total: kernels.count)
+        defer { context.progress.finish() }
+        for t in 0..<kernels.count {
+            let k = try kernels.trace(t), step = steps[t]
+            let value = try kernelAlignment(k, y)
+            if value.isNaN { context.warn("the trace kernel at step \(Int(step)) is all zero: its alignment is undefined (NaN)") }
             alignment.append(value)
             norms.append(k.frobeniusNorm)
             rows.append(MetricRow(step: step, key: "alignment", value: value))
-            rows.append(MetricRow(step: step, key: "alignment_centered", value: try kernelAlignment(k, a.targets, centered: true)))
-            for c in 0..<s.headCount {
-                rows.append(MetricRow(step: step, key: "alignment_head\(c)", value: try kernelAlignment(s.heads[t][c], a.column(c))))
+            rows.append(MetricRow(step: step, key: "alignment_centered", value: try kernelAlignment(k, y, centered: true)))
+            for c in 0..<kernels.heads {
+                rows.append(MetricRow(step: step, key: "alignment_head\(c)",
+                                      value: try kernelAlignment(try kernels.head(t, c), try targetColumn(y, c))))
             }
             rows.append(MetricRow(step: step, key: "kernel_norm", value: k.frobeniusNorm))
-            rows.append(MetricRow(step: step, key: "relative_change", value: (k - first).frobeniusNorm / max(first.frobeniusNorm, .leastNormalMagnitude)))
+            rows.append(MetricRow(step: step, key: "relative_change", value: relativeKernelChange(k, from: first)))
             rows.append(MetricRow(step: step, key: "cosine_to_final", value: kernelCosine(k, last)))
-            if t < s.layers.count {
-                for (l, layer) in s.layers[t].enumerated() {
-                    rows.append(MetricRow(step: step, key: "alignment_layer\(l)", value: try kernelAlignment(layer, a.targets)))
-                    rows.append(MetricRow(step: step, key: "kernel_norm_layer\(l)", value: layer.frobeniusNorm))
-                }
+            for l in 0..<kernels.shape.layers {
+                let layer = try kernels.layerTrace(t, l)
+                rows.append(MetricRow(step: step, key: "alignment_layer\(l)", value: try kernelAlignment(layer, y)))
+                rows.append(MetricRow(step: step, key: "kernel_norm_layer\(l)", value: layer.frobeniusNorm))
             }
+            context.progress.advance(by: 1)
         }
-        return Artifact(kind: .table,
-                        arrays: ["alignment": NPYArray(vector: alignment), "kernel_norm": NPYArray(vector: norms)],
-                        summary: ["final_alignment": .double(alignment.last ?? 0), "initial_alignment": .double(alignment.first ?? 0),
-                                  "final_kernel_norm": .double(norms.last ?? 0), "snapshots": .int(s.count)],
-                        metrics: rows)
+        return Table(arrays: ["alignment": NPYArray(vector: alignment), "kernel_norm": NPYArray(vector: norms),
+                              "steps": try stepsArray(kernels)],
+                     summary: ["final_alignment": .double(alignment.last ?? .nan),
+                               "initial_alignment": .double(alignment.first ?? .nan),
+                               "final_kernel_norm": .double(norms.last ?? 0), "snapshots": .int(kernels.count)],
+                     metrics: rows)
     }
 }
 
@@ -89,54 +109,78 @@ public struct EigenStage: Stage {
     public static let doc = """
         For each time t and head c (kernel Θ^c with target y_c) and for the trace kernel (with all targets Y): \
         eigenvalues λ_1 ≥ λ_2 ≥ … (all, or the top `top_k` via LAPACK SYEVR), the cumulative target power \
-        C(k) = Σ_{i≤k}(v_iᵀy)²/|y|² at the requested k, the effective rank (Σλ)²/Σλ² and the smallest eigenvalue.
+        C(k) = Σ_{i≤k}(v_iᵀy)²/|y|² at the requested k, the effective rank (Σλ)²/Σλ² and the smallest eigenvalue \
+        (of the computed ones). A smallest eigenvalue below −100·ε·tr K is reported as a warning (the kernel is not \
+        positive semi-definite beyond rounding).
         """
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = KernelAnalysisInputs.slots
-    public static let parameters = [
-        Parameter("top_k", .int, minimum: 1, nullable: true, doc: "compute only the k largest eigenpairs (default: all)"),
-        Parameter("ks", .list(.int), default: .list([1, 2, 5, 10, 20, 50].map(Value.int)), minimum: 1,
-                  doc: "k at which the cumulative target power C(k) is reported"),
-        Parameter("vectors", .bool, default: .bool(false), doc: "also save the trace kernel's eigenvectors"),
-    ]
     public static let outputs = [
         OutputFile("eigen.npz", doc: "`eigenvalues` (T, C, k) per head, `trace_eigenvalues` (T, k), `trace_vectors` (T, N, k) on request"),
+        OutputFile("steps.npy", doc: "(T,) int64 training steps of the kernels"),
         OutputFile("metrics.csv", doc: "keys cumulative_power_k<k>[_head<c>], effective_rank[_head<c>], smallest_eigenvalue[_head<c>]"),
     ]
 
-    public static func run(inputs: StageInputs, parameters p: Parameters, context: StageContext) throws -> Artifact {
-        let a = try KernelAnalysisInputs(inputs)
-        let s = a.series
-        let top = p.optionalInt("top_k"), ks = p.ints("ks"), keepVectors = p.bool("vectors")
+    @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
+    @Input("the dataset the kernels were computed on (for the targets Y)") var data: DatasetArtifact
+    @Param("compute only the k largest eigenpairs (default: all)", minimum: 1) var topK: Int?
+    @Param("k at which the cumulative target power C(k) is reported", minimum: 1) var ks = [1, 2, 5, 10, 20, 50]
+    @Param("also save the trace kernel's eigenvectors") var vectors = false
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        let shape = $kernels.shape
+        checkKernelsAgainstData(shape, $data.shape, kernelsField: $kernels, &check)
+        if let topK, topK > shape.n {
+            check.warn($topK, "is \(topK) but the kernels are \(shape.n)×\(shape.n); all \(shape.n) eigenpairs are computed")
+        }
+        if let k = ks.first(where: { $0 > min(topK ?? shape.n, shape.n) }) {
+            check.warn($ks, "lists k = \(k), more than the \(min(topK ?? shape.n, shape.n)) eigenpairs computed; C(k) is reported up to that")
+        }
+        let width = Double(min(topK ?? shape.n, shape.n))
+        if vectors {
+            check.needsMemory(8 * Double(shape.count) * Double(shape.n) * width, for: "eigenvectors of every snapshot",
+                              remedy: "set top_k or vectors: false")
+        }
+        return TableShape()
+    }
+
+    public func run(_ context: StageContext) throws -> Table {
+        let y = kernelTargets(data.dataset, kernels)
+        let steps = kernelSteps(kernels)
+        let top = topK.map { min($0, kernels.n) }
         var rows: [MetricRow] = []
-        var headValues: [Double] = [], traceValues: [Double] = [], vectors: [Double] = []
+        var headValues: [Double] = [], traceValues: [Double] = [], vectorValues: [Double] = []
         var width = 0
-        func record(_ spectrum: KernelSpectrum, step: Double, suffix: String) {
+        func record(_ spectrum: KernelSpectrum, _ k: Matrix<Double>, step: Double, suffix: String, label: String) {
             for (k, value) in spectrum.cumulativePower { rows.append(MetricRow(step: step, key: "cumulative_power_k\(k)\(suffix)", value: value)) }
             rows.append(MetricRow(step: step, key: "effective_rank\(suffix)", value: spectrum.effectiveRank))
             rows.append(MetricRow(step: step, key: "smallest_eigenvalue\(suffix)", value: spectrum.smallest))
+            if isNegativeBeyondRounding(spectrum.smallest, of: k) {
+                context.warn("\(label) at step \(Int(step)): smallest eigenvalue \(spectrum.smallest) is negative beyond rounding")
+            }
         }
-        context.progress.start("eigen", total: s.count)
-        for t in 0..<s.count {
-            for c in 0..<s.headCount {
-                let spectrum = try kernelSpectrum(s.heads[t][c], targets: a.column(c), top: top, ks: ks)
+        context.progress.start("eigen", total: kernels.count)
+        defer { context.progress.finish() }
+        for t in 0..<kernels.count {
+            for c in 0..<kernels.heads {
+                let k = try kernels.head(t, c)
+                let spectrum = try kernelSpectrum(k, targets: try targetColumn(y, c), top: top, ks: ks)
                 headValues += spectrum.eigenvalues
                 width = spectrum.eigenvalues.count
-                record(spectrum, step: a.step(t), suffix: "_head\(c)")
+                record(spectrum, k, step: steps[t], suffix: "_head\(c)", label: "head \(c)")
             }
-            let spectrum = try kernelSpectrum(s.trace[t], targets: a.targets, top: top, ks: ks, keepVectors: keepVectors)
+            let k = try kernels.trace(t)
+            let spectrum = try kernelSpectrum(k, targets: y, top: top, ks: ks, keepVectors: vectors)
             traceValues += spectrum.eigenvalues
-            if let v = spectrum.vectors { vectors += v.elements }
-            record(spectrum, step: a.step(t), suffix: "")
+            if let v = spectrum.vectors { vectorValues += v.elements }
+            record(spectrum, k, step: steps[t], suffix: "", label: "the trace kernel")
             context.progress.advance(by: 1)
         }
-        context.progress.finish()
-        let n = s.trace.first?.rows ?? 0
-        var members = [Artifact.NamedArray("eigenvalues", try NPYArray(headValues, shape: [s.count, s.headCount, width])),
-                       Artifact.NamedArray("trace_eigenvalues", try NPYArray(traceValues, shape: [s.count, width]))]
-        if keepVectors { members.append(.init("trace_vectors", try NPYArray(vectors, shape: [s.count, n, width]))) }
-        return Artifact(kind: .table, archives: ["eigen.npz": members],
-                        summary: ["snapshots": .int(s.count), "eigenpairs": .int(width)], metrics: rows)
+        var members = [Table.NamedArray("eigenvalues", try NPYArray(headValues, shape: [kernels.count, kernels.heads, width])),
+                       Table.NamedArray("trace_eigenvalues", try NPYArray(traceValues, shape: [kernels.count, width]))]
+        if vectors { members.append(.init("trace_vectors", try NPYArray(vectorValues, shape: [kernels.count, kernels.n, width]))) }
+        return Table(arrays: ["steps": try stepsArray(kernels)], archives: ["eigen.npz": members],
+                     summary: ["snapshots": .int(kernels.count), "eigenpairs": .int(width)], metrics: rows)
     }
 }
 
@@ -150,34 +194,41 @@ public struct SpecializationStage: Stage {
         readings of Shan & Bordelon's Eq. 9). KSM ≈ 1 means no specialization. The index is the mean diagonal minus the \
         mean off-diagonal entry.
         """
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = KernelAnalysisInputs.slots
-    public static let parameters = [
-        Parameter("normalization", .choice(SpecializationNormalization.allCases.map(\.rawValue)), default: .string("mean_diagonal"),
-                  doc: "mean_diagonal (variant A) or per_target (variant B)"),
-    ]
     public static let outputs = [
         OutputFile("ksm.npy", doc: "(T, C, C) the specialization matrices"),
+        OutputFile("steps.npy", doc: "(T,) int64 training steps of the matrices"),
         OutputFile("metrics.csv", doc: "keys specialization_index and ksm_<c>_<d>"),
     ]
 
-    public static func run(inputs: StageInputs, parameters p: Parameters, context: StageContext) throws -> Artifact {
-        let a = try KernelAnalysisInputs(inputs)
-        let s = a.series
-        let normalization = SpecializationNormalization(rawValue: p.string("normalization"))!
+    @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
+    @Input("the dataset the kernels were computed on (for the targets Y)") var data: DatasetArtifact
+    @Param("mean_diagonal (variant A) or per_target (variant B)") var normalization = SpecializationNormalization.meanDiagonal
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        checkKernelsAgainstData($kernels.shape, $data.shape, kernelsField: $kernels, &check)
+        check.needsMemory(8 * Double($kernels.shape.heads) * Double($kernels.shape.n) * Double($kernels.shape.n),
+                          for: "every head's kernel at one time", remedy: "compute the kernels on fewer samples")
+        return TableShape()
+    }
+
+    public func run(_ context: StageContext) throws -> Table {
+        let y = kernelTargets(data.dataset, kernels)
+        let steps = kernelSteps(kernels)
         var all: [Double] = [], rows: [MetricRow] = []
         var last = Matrix<Double>(rows: 0, columns: 0)
-        for t in 0..<s.count {
-            let ksm = try specializationMatrix(heads: s.heads[t], targets: a.targets, normalization: normalization)
+        for t in 0..<kernels.count {
+            let ksm = try specializationMatrix(heads: try kernels.heads(t), targets: y, normalization: normalization)
             all += ksm.elements
             last = ksm
-            rows.append(MetricRow(step: a.step(t), key: "specialization_index", value: specializationIndex(ksm)))
-            for c in 0..<ksm.rows { for d in 0..<ksm.columns { rows.append(MetricRow(step: a.step(t), key: "ksm_\(c)_\(d)", value: ksm[c, d])) } }
+            rows.append(MetricRow(step: steps[t], key: "specialization_index", value: specializationIndex(ksm)))
+            for c in 0..<ksm.rows { for d in 0..<ksm.columns { rows.append(MetricRow(step: steps[t], key: "ksm_\(c)_\(d)", value: ksm[c, d])) } }
         }
-        let c = s.headCount
-        return Artifact(kind: .table, arrays: ["ksm": try NPYArray(all, shape: [s.count, c, c])],
-                        summary: ["final_specialization_index": .double(specializationIndex(last)),
-                                  "final_ksm": .list((0..<c).map { i in .list((0..<c).map { .double(last[i, $0]) }) })],
-                        metrics: rows)
+        let c = kernels.heads
+        return Table(arrays: ["ksm": try NPYArray(all, shape: [kernels.count, c, c]), "steps": try stepsArray(kernels)],
+                     summary: ["final_specialization_index": .double(specializationIndex(last)),
+                               "final_ksm": .list((0..<c).map { i in .list((0..<c).map { .double(last[i, $0]) }) })],
+                     metrics: rows)
     }
 }

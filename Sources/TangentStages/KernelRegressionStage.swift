@@ -19,24 +19,6 @@ public struct KernelRegressionStage: Stage {
         K_t = (‖K(t)‖_F/‖K(0)‖_F)·K₀, the norm linearly interpolated between kernel snapshots. See \
         docs/sections/kernel-regression.md.
         """
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = [
-        InputSlot("kernels", kind: .kernels, doc: "ntk.snapshots or ntk.compute kernels (the `test` block is needed for test metrics)"),
-        InputSlot("trajectory", kind: .trajectory, required: false,
-                  doc: "the training run: f₀, the network's predictions and losses, the learning rate for KGD/aKGD"),
-        InputSlot("data", kind: .dataset, doc: "targets Y and Y_test (the first N and N_test points, as in the kernels)"),
-    ]
-    public static let parameters = [
-        Parameter("kernel", .choice(["initial", "final", "each"]), default: .string("each"),
-                  doc: "which kernels to regress with: the first, the last, or every one in the series"),
-        Parameter("ridge", .choice(["zero", "constant", "weight_decay"]), default: .string("zero"),
-                  doc: "ρ: 0 (ridgeless), ridge_value, or 2λ·P (mean loss) / 2λ (sum loss) from the run's weight decay"),
-        Parameter("ridge_value", .float, default: .double(0), minimum: 0, doc: "ρ for ridge: constant"),
-        Parameter("subtract_initial", .bool, default: .bool(true), doc: "use f₀ = network at initialization (needs trajectory); false: f₀ = 0"),
-        Parameter("kernel_head", .choice(["per_head", "trace"]), default: .string("per_head"),
-                  doc: "per_head: Θ^c for output c; trace: Σ_c Θ^c for every output"),
-        Parameter("kgd", .bool, default: .bool(true), doc: "also run KGD and aKGD (needs trajectory)"),
-    ]
     public static let outputs = [
         OutputFile("summary.json", doc: "test MSE of each kernel predictor and of the network, relative errors, ridge, solver, jitter, KGD/aKGD final losses"),
         OutputFile("metrics.csv", doc: "step,key,value: kr_train_mse, kr_test_mse, kr_relative_error (at kernel steps); "
@@ -44,85 +26,121 @@ public struct KernelRegressionStage: Stage {
         OutputFile("predictions_initial.npy", doc: "(N_test, C) kernel predictor with the first kernel"),
         OutputFile("predictions_final.npy", doc: "(N_test, C) kernel predictor with the last kernel"),
         OutputFile("predictions.npy", doc: "(T, N_test, C) every kernel's predictor (kernel: each)"),
+        OutputFile("steps.npy", doc: "(T,) int64 training steps of predictions.npy"),
         OutputFile("predictions_network.npy", doc: "(N_test, C) the final network (with a trajectory)"),
     ]
 
-    public static func run(inputs: StageInputs, parameters p: Parameters, context: StageContext) throws -> Artifact {
-        let series = try KernelSeries(artifact: try inputs.one("kernels"), from: "kernels")
-        let data = try Dataset(artifact: try inputs.one("data"), from: "data")
-        let trajectory = try inputs.optional("trajectory").map { try TrainingTrajectory(artifact: $0, from: "trajectory") }
-        let training = inputs.optional("trajectory")?.summary["training"]?.objectValue ?? [:]
-        guard series.count > 0, let firstTrace = series.trace.first else {
-            throw PipelineError(.stageFailed, "\(name): the kernels artifact holds no kernel")
+    public enum Kernel: String, CaseIterable, ParameterChoice { case initial, final, each }
+    public enum Ridge: String, CaseIterable, ParameterChoice { case zero, constant, weightDecay = "weight_decay" }
+    public enum KernelHead: String, CaseIterable, ParameterChoice { case perHead = "per_head", trace }
+
+    @Input("ntk.snapshots or ntk.compute kernels (the `test` block is needed for test metrics)") var kernels: KernelsArtifact
+    @Input("the training run: f₀, the network's predictions and losses, the learning rate for KGD/aKGD")
+    var trajectory: TrajectoryArtifact?
+    @Input("targets Y and Y_test (the first N and N_test points, as in the kernels)") var data: DatasetArtifact
+    @Param("which kernels to regress with: the first, the last, or every one in the series") var kernel = Kernel.each
+    @Param("ρ: 0 (ridgeless), ridge_value, or 2λ·P (mean loss) / 2λ (sum loss) from the run's weight decay")
+    var ridge = Ridge.zero
+    @Param("ρ for ridge: constant", minimum: 0) var ridgeValue = 0.0
+    @Param("use f₀ = network at initialization (needs trajectory); false: f₀ = 0") var subtractInitial = true
+    @Param("per_head: Θ^c for output c; trace: Σ_c Θ^c for every output") var kernelHead = KernelHead.perHead
+    @Param("also run KGD and aKGD (needs trajectory)") var kgd = true
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        let k = $kernels.shape, d = $data.shape, trajectory = $trajectory.shape
+        check.require(k.n <= d.train && k.heads == d.outputs, $kernels,
+                      "the kernels are \(k.n)×\(k.n) with \(k.heads) heads but the data has \(d.train) train points and \(d.outputs) outputs",
+                      remedy: "connect the dataset the kernels were computed on")
+        check.require(k.nTest <= d.test, $kernels, "the test kernels have \(k.nTest) rows but the data has \(d.test) test points")
+        if ridge == .weightDecay {
+            if let trajectory {
+                check.require(trajectory.training.weightDecay != nil, $ridge,
+                              "weight_decay needs the trajectory's weight decay, but its training stage set none",
+                              remedy: "use ridge: constant or train with train.gd")
+            } else {
+                check.fail($ridge, "weight_decay needs a connected train.gd trajectory with a weight_decay setting",
+                           remedy: "connect `trajectory` or use ridge: constant")
+            }
         }
-        let n = firstTrace.rows
-        guard n <= data.trainCount, series.headCount == data.outputDimension else {
-            throw PipelineError(.stageFailed, "\(name): the kernels are \(n)×\(n) with \(series.headCount) heads but the data has "
-                                + "\(data.trainCount) train points and \(data.outputDimension) outputs")
+        if ridge != .constant, ridgeValue != 0 {
+            check.warn($ridgeValue, "is set but ridge is `\(ridge.rawValue)`; it is ignored", remedy: "set ridge: constant")
         }
-        let nt = series.test.first?.first?.rows ?? 0
-        guard nt <= data.testCount else {
-            throw PipelineError(.stageFailed, "\(name): the test kernels have \(nt) rows but the data has \(data.testCount) test points")
+        if kgd {
+            if let trajectory {
+                if let first = k.steps?.first, first != 0 {
+                    check.fail($kgd, "KGD needs the initial kernel, but the first kernel is at step \(first)",
+                               remedy: "compute kernels at step 0 (ntk.snapshots of a trajectory) or set kgd: false")
+                }
+                check.require(k.steps != nil || trajectory.snapshotSteps.count >= 1, $kgd, "KGD needs kernels over training")
+            } else {
+                check.fail($kgd, "KGD needs the `trajectory` input (learning rate, f₀, logged steps)",
+                           remedy: "connect it or set kgd: false")
+            }
         }
+        if subtractInitial, trajectory == nil {
+            check.warn($subtractInitial, "has no effect without a connected trajectory: f₀ = 0")
+        }
+        let (n, nt, c) = (Double(k.n), Double(k.nTest), Double(k.heads))
+        check.needsMemory(8 * (c * (n * n + nt * n) * 3 + Double(k.count) * nt * c), for: "kernels, factorizations and predictions",
+                          remedy: "compute the kernels on fewer samples")
+        return TableShape()
+    }
+
+    public func run(_ context: StageContext) throws -> Table {
+        let n = kernels.n, nt = kernels.nTest
+        let training = trajectory?.training
         let x = data.trainInputs.rows(0..<n), y = data.trainTargets.rows(0..<n)
         let xt = data.testInputs.rows(0..<nt), yt = data.testTargets.rows(0..<nt)
-        let normalization = LossNormalization(rawValue: training["loss"]?.stringValue ?? "mean") ?? .mean
-        let trace = p.string("kernel_head") == "trace"
-        func kernels(_ t: Int) -> [Matrix<Double>] { trace ? [series.trace[t]] : series.heads[t] }
-        func testKernels(_ t: Int) -> [Matrix<Double>] {
-            guard nt > 0, t < series.test.count else { return [] }
-            return trace ? [series.test[t].dropFirst().reduce(series.test[t][0], +)] : series.test[t]
+        let normalization = training?.loss ?? .mean
+        let trace = kernelHead == .trace
+        func trainKernels(_ t: Int) throws -> [Matrix<Double>] { trace ? [try kernels.trace(t)] : try kernels.heads(t) }
+        func testKernels(_ t: Int) throws -> [Matrix<Double>] {
+            let tests = try kernels.tests(t)
+            return trace ? traceKernel(tests).map { [$0] } ?? [] : tests
         }
 
         // f₀ and the network.
         var f0: Matrix<Double>? = nil, f0Test: Matrix<Double>? = nil
-        if p.bool("subtract_initial") {
-            if let initial = trajectory?.snapshots.first {
-                f0 = try initial(x)
-                f0Test = nt > 0 ? try initial(xt) : nil
-            } else {
-                context.log("no trajectory connected: f₀ = 0 (subtract_initial has no effect)")
-            }
+        if subtractInitial, let trajectory, trajectory.snapshotCount > 0 {
+            let initial = try trajectory.snapshot(0)
+            f0 = try initial(x)
+            f0Test = nt > 0 ? try initial(xt) : nil
         }
         let network = try trajectory.map { nt > 0 ? try $0.final(xt) : Matrix<Double>(rows: 0, columns: y.columns) }
 
-        // ρ.
-        let ridge: Double
-        switch p.string("ridge") {
-        case "constant": ridge = p.double("ridge_value")
-        case "weight_decay":
-            guard let lambda = training["weight_decay"]?.doubleValue else {
-                throw parameterError("ridge", "weight_decay needs a connected train.gd trajectory with a weight_decay setting")
-            }
-            ridge = 2 * lambda * (normalization == .mean ? Double(n) : 1)
-        default: ridge = 0
+        let rho: Double = switch ridge {
+        case .constant: ridgeValue
+        case .weightDecay: weightDecayRidge(lambda: training?.weightDecay ?? 0, samples: n, loss: normalization)
+        case .zero: 0
         }
 
         // Kernel predictors.
-        let picked: [Int]
-        switch p.string("kernel") {
-        case "initial": picked = [0]
-        case "final": picked = [series.count - 1]
-        default: picked = Array(0..<series.count)
+        let picked: [Int] = switch kernel {
+        case .initial: [0]
+        case .final: [kernels.count - 1]
+        case .each: Array(0..<kernels.count)
         }
-        var summary: [String: Value] = ["ridge": .double(ridge), "kernel_head": .string(p.string("kernel_head")),
+        var summary: [String: Value] = ["ridge": .double(rho), "kernel_head": .string(kernelHead.rawValue),
                                         "subtract_initial": .bool(f0 != nil), "n": .int(n), "n_test": .int(nt)]
         var metrics: [MetricRow] = []
         var arrays: [String: NPYArray] = [:]
         var rows: [Value] = []
         var stacked: [Double] = []
         var maxJitter = 0.0
+        context.progress.start("kernel regression", total: picked.count)
         for t in picked {
             let prediction: KernelPrediction
             do {
-                prediction = try kernelRegression(kernels: kernels(t), testKernels: testKernels(t), targets: y,
-                                                  initialTrain: f0, initialTest: f0Test, ridge: ridge)
+                prediction = try kernelRegression(kernels: try trainKernels(t), testKernels: try testKernels(t), targets: y,
+                                                  initialTrain: f0, initialTest: f0Test, ridge: rho)
             } catch {
-                throw PipelineError(.stageFailed, "\(name): kernel regression with kernel \(t) (step \(series.steps[t].map(String.init) ?? "-")) failed: \(error)")
+                throw PipelineError(.stageFailed, "\(Self.name): kernel regression with kernel \(t) (step \(kernels.steps[t].map(String.init) ?? "-")) failed", cause: error)
             }
             maxJitter = max(maxJitter, prediction.jitter)
-            let step = Double(series.steps[t] ?? 0)
-            var row: [String: Value] = ["step": series.steps[t].map(Value.int) ?? .null,
+            let step = Double(kernels.steps[t] ?? 0)
+            var row: [String: Value] = ["step": kernels.steps[t].map(Value.int) ?? .null,
                                         "train_mse": .double(meanSquaredError(prediction.train, y)),
                                         "solver": .string(prediction.solver.rawValue), "jitter": .double(prediction.jitter)]
             if let rank = prediction.rank { row["rank"] = .int(rank) }
@@ -138,16 +156,19 @@ public struct KernelRegressionStage: Stage {
                 }
                 stacked += prediction.test.elements
                 if t == 0 { arrays["predictions_initial"] = NPYArray(prediction.test) }
-                if t == series.count - 1 { arrays["predictions_final"] = NPYArray(prediction.test) }
+                if t == kernels.count - 1 { arrays["predictions_final"] = NPYArray(prediction.test) }
             }
             if t == 0 { summary["initial"] = .object(row) }
-            if t == series.count - 1 { summary["final"] = .object(row) }
+            if t == kernels.count - 1 { summary["final"] = .object(row) }
             rows.append(.object(row))
+            context.progress.advance(by: 1)
         }
+        context.progress.finish()
         summary["kernels"] = .list(rows)
         summary["jitter"] = .double(maxJitter)
-        if nt > 0, p.string("kernel") == "each" {
+        if nt > 0, kernel == .each {
             arrays["predictions"] = try NPYArray(stacked, shape: [picked.count, nt, y.columns])
+            arrays["steps"] = try NPYArray(picked.map { Int64(kernels.steps[$0] ?? 0) }, shape: [picked.count])
         }
 
         // The network.
@@ -162,27 +183,14 @@ public struct KernelRegressionStage: Stage {
         }
 
         // KGD and aKGD.
-        if p.bool("kgd") {
-            guard let trajectory else {
-                throw parameterError("kgd", "KGD needs the `trajectory` input (learning rate, f₀, logged steps); connect it or set kgd: false")
-            }
-            guard let eta = training["learning_rate"]?.doubleValue else {
-                throw parameterError("kgd", "the trajectory summary has no training.learning_rate")
-            }
-            if let first = series.steps.first, let s = first, s != 0 {
-                throw parameterError("kgd", "KGD needs the initial kernel, but the first kernel is at step \(s)")
-            }
-            let logSteps = trajectory.losses.map(\.step)
-            let snapshotSteps = series.steps.map { $0 ?? 0 }
-            let norms: [[Double]] = (0..<series.count).map { t in kernels(t).map(\.frobeniusNorm) }
-            func run(_ scale: @escaping (Int, Int) -> Double) throws -> KernelDescentCurve {
-                try kernelGradientDescent(kernels: kernels(0), testKernels: testKernels(0), targets: y,
-                                          testTargets: nt > 0 ? yt : nil, initialTrain: f0, initialTest: f0Test,
-                                          learningRate: eta, normalization: normalization, steps: logSteps, scale: scale)
-            }
-            let kgd = try run { _, _ in 1 }
-            let akgd = try run { step, k in kernelNormRatio(step: step, snapshotSteps: snapshotSteps, norms: norms.map { $0[k] }) }
-            for (label, curve) in [("kgd", kgd), ("akgd", akgd)] {
+        if kgd, let trajectory, let training {
+            let norms = try (0..<kernels.count).map { t in try trainKernels(t).map(\.frobeniusNorm) }
+            let (kgdCurve, akgdCurve) = try kernelDescentComparison(
+                initialKernels: try trainKernels(0), initialTestKernels: try testKernels(0), targets: y,
+                testTargets: nt > 0 ? yt : nil, initialTrain: f0, initialTest: f0Test, learningRate: training.learningRate,
+                normalization: normalization, steps: trajectory.losses.map(\.step),
+                snapshotSteps: kernels.steps.map { $0 ?? 0 }, normsPerSnapshot: norms)
+            for (label, curve) in [("kgd", kgdCurve), ("akgd", akgdCurve)] {
                 for (i, step) in curve.steps.enumerated() {
                     metrics.append(MetricRow(step: Double(step), key: "\(label)_train_loss", value: curve.trainLoss[i]))
                     if !curve.testLoss[i].isNaN {
@@ -193,13 +201,13 @@ public struct KernelRegressionStage: Stage {
                 if let last = curve.testLoss.last, !last.isNaN { final["test_loss"] = .double(last) }
                 summary[label] = .object(final)
             }
-            summary["learning_rate"] = .double(eta)
+            summary["learning_rate"] = .double(training.learningRate)
         }
         summary["loss"] = .string(normalization.rawValue)
         if let finalRow = summary["final"]?.objectValue {
             context.log("final kernel: test MSE \(finalRow["test_mse"]?.doubleValue ?? .nan), relative error "
                         + "\(finalRow["relative_error"]?.doubleValue ?? .nan)")
         }
-        return Artifact(kind: .table, arrays: arrays, summary: summary, metrics: metrics)
+        return Table(arrays: arrays, summary: summary, metrics: metrics)
     }
 }

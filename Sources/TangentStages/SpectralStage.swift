@@ -13,14 +13,14 @@ public struct SpectralStage: Stage {
         The spectral condition (Yang, Simon & Bernstein) asks both ratios to stay of order one as the width grows; \
         the spectral parametrization starts with ‖W_l‖_*/s_l = σ exactly.
         """
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = [InputSlot("trajectory", kind: .trajectory, doc: "a training run with snapshots")]
-    /// (metrics key suffix and array name, doc)
-    static let quantities: [(String, String)] = [
-        ("spectral", "‖W_l‖_*"), ("delta_spectral", "‖W_l − W_l(0)‖_*"), ("frobenius", "‖W_l‖_F"),
-        ("delta_frobenius", "‖W_l − W_l(0)‖_F"), ("stable_rank", "‖W_l‖_F²/‖W_l‖_*²"),
-        ("spectral_ratio", "‖W_l‖_*/√(fan_out/fan_in)"), ("delta_spectral_ratio", "‖W_l − W_l(0)‖_*/√(fan_out/fan_in)"),
-    ]
+    /// (metrics key suffix and array name, doc, value)
+    static var quantities: [(String, String, KeyPath<LayerSpectralMetrics, Double>)] { [
+        ("spectral", "‖W_l‖_*", \.spectral), ("delta_spectral", "‖W_l − W_l(0)‖_*", \.deltaSpectral),
+        ("frobenius", "‖W_l‖_F", \.frobenius), ("delta_frobenius", "‖W_l − W_l(0)‖_F", \.deltaFrobenius),
+        ("stable_rank", "‖W_l‖_F²/‖W_l‖_*²", \.stableRank),
+        ("spectral_ratio", "‖W_l‖_*/√(fan_out/fan_in)", \.spectralRatio),
+        ("delta_spectral_ratio", "‖W_l − W_l(0)‖_*/√(fan_out/fan_in)", \.deltaSpectralRatio),
+    ] }
     public static let outputs = [OutputFile("times.npy", doc: "(T,) int64 snapshot steps")]
         + quantities.map { OutputFile("\($0.0).npy", doc: "(T, L+1) \($0.1) per snapshot and layer") }
         + [
@@ -28,52 +28,50 @@ public struct SpectralStage: Stage {
             OutputFile("summary.json", doc: "the final step and the final value of every quantity per layer"),
         ]
 
-    static func value(_ m: LayerSpectralMetrics, _ key: String) -> Double {
-        switch key {
-        case "spectral": m.spectral
-        case "delta_spectral": m.deltaSpectral
-        case "frobenius": m.frobenius
-        case "delta_frobenius": m.deltaFrobenius
-        case "stable_rank": m.stableRank
-        case "spectral_ratio": m.spectralRatio
-        default: m.deltaSpectralRatio
-        }
+    @Input("a training run with snapshots") var trajectory: TrajectoryArtifact
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        let shape = $trajectory.shape
+        let widths = shape.architecture.widths.map(Double.init)
+        let largest = zip(widths, widths.dropFirst()).map { $0 * $1 }.max() ?? 0
+        check.needsMemory(8 * largest * 6, for: "the SVDs of the largest weight matrix", remedy: "use smaller layers")
+        return TableShape()
     }
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        let trajectory = try TrainingTrajectory(artifact: try inputs.one("trajectory"), from: "trajectory")
-        guard let initial = trajectory.snapshots.first else {
-            throw PipelineError(.stageFailed, "\(name): the trajectory has no snapshots")
-        }
-        context.progress.start("spectral norms", total: trajectory.snapshots.count)
+    public func run(_ context: StageContext) throws -> Table {
+        guard trajectory.snapshotCount > 0 else { throw PipelineError(.stageFailed, "\(Self.name): the trajectory has no snapshots") }
+        let initial = try trajectory.snapshot(0)
+        context.progress.start("spectral norms", total: trajectory.snapshotCount)
         defer { context.progress.finish() }
         var table: [[LayerSpectralMetrics]] = []
-        for snapshot in trajectory.snapshots {
-            table.append(try snapshot.spectralMetrics(relativeTo: initial))
+        for index in 0..<trajectory.snapshotCount {
+            table.append(try trajectory.snapshot(index).spectralMetrics(relativeTo: initial))
             context.progress.advance(by: 1)
         }
         let t = table.count, layers = initial.weights.count
         var arrays: [String: NPYArray] = ["times": try NPYArray(trajectory.snapshotSteps.map(Int64.init), shape: [t])]
         var metrics: [MetricRow] = []
-        for (key, _) in quantities {
-            arrays[key] = try NPYArray(table.flatMap { $0.map { value($0, key) } }, shape: [t, layers])
+        for (key, _, value) in Self.quantities {
+            arrays[key] = try NPYArray(table.flatMap { $0.map { $0[keyPath: value] } }, shape: [t, layers])
         }
         for (k, row) in table.enumerated() {
             for (l, m) in row.enumerated() {
-                for (key, _) in quantities {
-                    metrics.append(MetricRow(step: Double(trajectory.snapshotSteps[k]), key: "W\(l)/\(key)", value: value(m, key)))
+                for (key, _, value) in Self.quantities {
+                    metrics.append(MetricRow(step: Double(trajectory.snapshotSteps[k]), key: "W\(l)/\(key)", value: m[keyPath: value]))
                 }
             }
         }
         var final: [String: Value] = [:]
         for (l, m) in (table.last ?? []).enumerated() {
             var entry: [String: Value] = ["fan_in": .int(m.fanIn), "fan_out": .int(m.fanOut)]
-            for (key, _) in quantities { entry[key] = .double(value(m, key)) }
+            for (key, _, value) in Self.quantities { entry[key] = .double(m[keyPath: value]) }
             final["W\(l)"] = .object(entry)
         }
         let summary: [String: Value] = [
             "snapshots": .int(t), "final_step": .int(trajectory.snapshotSteps.last ?? 0), "final": .object(final),
         ]
-        return Artifact(kind: .table, arrays: arrays, summary: summary, metrics: metrics)
+        return Table(arrays: arrays, summary: summary, metrics: metrics)
     }
 }

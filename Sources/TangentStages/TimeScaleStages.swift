@@ -12,29 +12,43 @@ public struct TimescalesStage: Stage {
         first logged step where the train loss is at most half its initial value. silent_alignment = t_align < t_norm ≤ \
         t_half. Times are recorded steps (resolution: the snapshot and logging grids).
         """
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = KernelAnalysisInputs.slots + [InputSlot("trajectory", kind: .trajectory, doc: "the training run (losses)")]
-    public static let parameters = [
-        Parameter("alignment_fraction", .float, default: .double(0.9), minimum: 0, maximum: 1, doc: "fraction of the final alignment"),
-        Parameter("norm_fraction", .float, default: .double(0.1), minimum: 0, maximum: 1, doc: "fraction of the final kernel norm"),
-    ]
+    @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
+    @Input("the dataset the kernels were computed on (for the targets Y)") var data: DatasetArtifact
+    @Input("the training run (losses)") var trajectory: TrajectoryArtifact
+    @Param("fraction of the final alignment", minimum: 0, maximum: 1) var alignmentFraction = 0.9
+    @Param("fraction of the final kernel norm", minimum: 0, maximum: 1) var normFraction = 0.1
+
+    public init() {}
+
     public static let outputs = [OutputFile("summary.json", doc: "t_align, t_norm, t_half, silent_alignment and the margins")]
 
-    public static func run(inputs: StageInputs, parameters p: Parameters, context: StageContext) throws -> Artifact {
-        let a = try KernelAnalysisInputs(inputs)
-        let trajectory = try TrainingTrajectory(artifact: try inputs.one("trajectory"), from: "trajectory")
-        let steps = (0..<a.series.count).map { Int(a.step($0)) }
-        let alignment = try a.series.trace.map { try kernelAlignment($0, a.targets) }
-        let t = TimeScales(steps: steps, alignment: alignment, kernelNorms: a.series.trace.map(\.frobeniusNorm),
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        checkKernelsAgainstData($kernels.shape, $data.shape, kernelsField: $kernels, &check)
+        if $kernels.shape.times == nil {
+            check.fail($kernels, "has a single kernel (ntk.compute); time scales need kernels over training",
+                       remedy: "connect an ntk.snapshots stage")
+        }
+        return TableShape()
+    }
+
+    public func run(_ context: StageContext) throws -> Table {
+        let y = kernelTargets(data.dataset, kernels)
+        var alignment: [Double] = [], norms: [Double] = []
+        for t in 0..<kernels.count {
+            let k = try kernels.trace(t)
+            alignment.append(try kernelAlignment(k, y))
+            norms.append(k.frobeniusNorm)
+        }
+        let t = TimeScales(steps: kernelSteps(kernels).map { Int($0) }, alignment: alignment, kernelNorms: norms,
                            lossSteps: trajectory.losses.map(\.step), losses: trajectory.losses.map(\.train),
-                           alignmentFraction: p.double("alignment_fraction"), normFraction: p.double("norm_fraction"))
+                           alignmentFraction: alignmentFraction, normFraction: normFraction)
         func value(_ x: Int?) -> Value { x.map(Value.int) ?? .null }
         var summary: [String: Value] = ["t_align": value(t.tAlign), "t_norm": value(t.tNorm), "t_half": value(t.tHalf),
                                         "silent_alignment": .bool(t.silentAlignment)]
         if let align = t.tAlign, let norm = t.tNorm { summary["margin_norm_minus_align"] = .int(norm - align) }
         if let norm = t.tNorm, let half = t.tHalf { summary["margin_half_minus_norm"] = .int(half - norm) }
         context.log("t_align = \(value(t.tAlign).yamlText), t_norm = \(value(t.tNorm).yamlText), t_half = \(value(t.tHalf).yamlText): silent alignment \(t.silentAlignment ? "holds" : "does not hold")")
-        return Artifact(kind: .table, summary: summary)
+        return Table(summary: summary)
     }
 }
 
@@ -47,26 +61,35 @@ public struct LossPhasesStage: Stage {
         last decade [T/10, T]); the fast phase ends at the first logged step from which the loss stays within a factor \
         `tolerance` of the fitted power law.
         """
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = [InputSlot("trajectory", kind: .trajectory, doc: "the training run (its logged losses)")]
-    public static let parameters = [
-        Parameter("window_start", .int, minimum: 1, nullable: true, doc: "first step of the fit window (default T/10)"),
-        Parameter("window_end", .int, minimum: 1, nullable: true, doc: "last step of the fit window (default T)"),
-        Parameter("tolerance", .float, default: .double(2), minimum: 1, doc: "factor around the fit that counts as on the power law"),
-    ]
+    @Input("the training run (its logged losses)") var trajectory: TrajectoryArtifact
+    @Param("first step of the fit window (default T/10)", minimum: 1) var windowStart: Int?
+    @Param("last step of the fit window (default T)", minimum: 1) var windowEnd: Int?
+    @Param("factor around the fit that counts as on the power law", minimum: 1) var tolerance = 2.0
+
+    public init() {}
+
     public static let outputs = [OutputFile("summary.json", doc: "alpha, coefficient, r_squared, window, fast_phase_end")]
 
-    public static func run(inputs: StageInputs, parameters p: Parameters, context: StageContext) throws -> Artifact {
-        let trajectory = try TrainingTrajectory(artifact: try inputs.one("trajectory"), from: "trajectory")
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        let steps = $trajectory.shape.training.steps
+        if let windowStart, let windowEnd {
+            check.require(windowStart < windowEnd, $windowStart, "is \(windowStart), not before window_end = \(windowEnd)")
+        }
+        if let windowStart, windowStart >= steps {
+            check.fail($windowStart, "is \(windowStart) but the run has \(steps) steps", remedy: "choose a window inside [1, \(steps)]")
+        }
+        return TableShape()
+    }
+
+    public func run(_ context: StageContext) throws -> Table {
         let fit: PowerLawFit
         do {
             fit = try PowerLawFit(steps: trajectory.losses.map(\.step), losses: trajectory.losses.map(\.train),
-                                  windowStart: p.optionalInt("window_start"), windowEnd: p.optionalInt("window_end"),
-                                  tolerance: p.double("tolerance"))
+                                  windowStart: windowStart, windowEnd: windowEnd, tolerance: tolerance)
         } catch {
-            throw PipelineError(.stageFailed, "\(name): \(error); set window_start/window_end or log more points (train.gd log_points)")
+            throw PipelineError(.stageFailed, "\(Self.name): \(error); set window_start/window_end or log more points (train.gd log_points)")
         }
-        return Artifact(kind: .table, summary: [
+        return Table(summary: [
             "alpha": .double(fit.alpha), "coefficient": .double(fit.coefficient), "r_squared": .double(fit.rSquared),
             "window_start": .int(fit.windowStart), "window_end": .int(fit.windowEnd),
             "fast_phase_end": fit.fastPhaseEnd.map(Value.int) ?? .null,

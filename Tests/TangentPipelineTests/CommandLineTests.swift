@@ -19,13 +19,16 @@ struct CLI {
         var status: Int32
         var stdout: String
         var stderr: String
+        var timedOut = false
     }
 
-    static func start(_ arguments: [String], in directory: URL) throws -> (Process, Pipe, Pipe) {
+    static func start(_ arguments: [String], in directory: URL,
+                      environment: [String: String]? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -33,14 +36,32 @@ struct CLI {
         return (process, out, err)
     }
 
-    static func run(_ arguments: [String], in directory: URL) throws -> Output {
-        let (process, out, err) = try start(arguments, in: directory)
+    /// Runs to completion; a process still running after `timeout` seconds is killed and reported as timed out.
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String]? = nil,
+                    timeout: Double = 300) throws -> Output {
+        let (process, out, err) = try start(arguments, in: directory, environment: environment)
+        let timedOut = TimeoutFlag()
+        let watchdog = DispatchWorkItem {
+            if process.isRunning {
+                timedOut.set()
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
         return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+                      stderr: String(decoding: stderr, as: UTF8.self), timedOut: timedOut.value)
     }
+}
+
+final class TimeoutFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    func set() { lock.withLock { flag = true } }
+    var value: Bool { lock.withLock { flag } }
 }
 
 func manifestStatuses(_ runFolder: URL) throws -> [String: String] {
@@ -74,7 +95,7 @@ struct CommandLineTests {
             .write(to: dir.appendingPathComponent("ok.yaml"), atomically: true, encoding: .utf8)
         let out = try CLI.run(["validate", "ok.yaml", "a.value=3", "--profile", "quick"], in: dir)
         #expect(out.status == 0)
-        #expect(out.stdout.contains("ok (1 stages: a)"))
+        #expect(out.stdout.contains("ok (1 stages: a; largest stage needs about"))
     }
 
     @Test("stages lists names and summaries; describe shows slots and parameters")

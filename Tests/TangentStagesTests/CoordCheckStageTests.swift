@@ -18,7 +18,6 @@ struct CoordCheckStageTests {
     @Test("one RMS row per parametrization, layer and width (step = width), exponents in the summary")
     func table() throws {
         let a = try artifact(Self.text, "coord")
-        #expect(a.kind == .table)
         #expect(try a.array("widths").asDoubles() == [64, 128, 256])
         for p in ["standard", "mup", "spectral"] {
             #expect(try a.array("\(p)_rms_delta").shape == [3, 3])

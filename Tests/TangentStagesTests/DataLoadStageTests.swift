@@ -47,7 +47,7 @@ struct DataLoadStageTests {
     typealias F = LoadFixtures
 
     /// Runs the stage directly; `with` holds fixture names for path parameters and values for the others.
-    func run(_ with: [String: Any]) throws -> Artifact {
+    func run(_ with: [String: Any]) throws -> DatasetArtifact {
         var values: [String: Value] = [:]
         for p in DataLoadStage.parameters { values[p.name] = p.defaultValue ?? .null }
         for (name, value) in with {
@@ -59,16 +59,13 @@ struct DataLoadStageTests {
                 values[name] = value
             }
         }
-        let context = StageContext(stageID: "data", seed: 0, precision: .float64, threads: 1,
-                                   progress: SilentProgress(), workDirectory: FileManager.default.temporaryDirectory,
-                                   pipelineDirectory: try F.folder())
-        return try DataLoadStage.run(inputs: StageInputs([:]), parameters: Parameters(values), context: context)
+        return try StageHarness.stage(DataLoadStage.self, parameters: values).assemble(log: { _ in })
     }
 
-    func dataset(_ with: [String: Any]) throws -> Dataset { try Dataset(artifact: try run(with)) }
+    func dataset(_ with: [String: Any]) throws -> Dataset { try run(with).dataset }
 
     /// Runs a pipeline file from the fixtures through the loader and runner, into a fresh folder.
-    func runPipeline(_ name: String) throws -> Artifact {
+    func runPipeline(_ name: String) throws -> Table {
         let registry = StageRegistry(BuiltinStages.all)
         let pipeline = try PipelineLoader.load(file: try F.path(name), registry: registry)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("tangent-load-\(UUID().uuidString)")
@@ -114,7 +111,7 @@ struct DataLoadStageTests {
     @Test("MNIST-style IDX (gzipped) through a pipeline: classes [2, 0], per_class 3, plusminus, scale")
     func idxPipeline() throws {
         let artifact = try runPipeline("load_idx.yaml")
-        let d = try Dataset(artifact: artifact)
+        let d = try datasetOf(artifact)
         // Train ids i % 3: the first three of class 2 and of class 0, in file order.
         let trainRows = [0, 2, 3, 5, 6, 8]
         let max = Double(16 * 8 + 15)  // the largest pixel of the kept train images
@@ -136,7 +133,7 @@ struct DataLoadStageTests {
     @Test(".npz members through a pipeline: onehot, standardize with the train statistics applied to test")
     func npzPipeline() throws {
         let artifact = try runPipeline("load_npz.yaml")
-        let d = try Dataset(artifact: artifact)
+        let d = try datasetOf(artifact)
         // Column j of x is i + j/10 for i = 0..11: mean 5.5 + j/10, population std sqrt(143/12).
         let std = (143.0 / 12).squareRoot()
         for i in 0..<12 { for j in 0..<3 { #expect(abs(d.trainInputs[i, j] - (Double(i) - 5.5) / std) < 1e-12) } }
@@ -184,7 +181,7 @@ struct DataLoadStageTests {
         let artifact = try run(["train_inputs": "x_f64.npy", "train_targets": "y_int64.npy",
                                 "test_inputs": "test_x_f64.npy", "test_targets": "test_y_int64.npy",
                                 "per_class": 2, "test_per_class": 1, "encoding": "zeroone"])
-        let d = try Dataset(artifact: artifact)
+        let d = artifact.dataset
         #expect(d.trainInputs == F.trainX([0, 1, 2, 3, 4, 5]) && d.trainLabels == [0, 1, 2, 0, 1, 2])
         #expect(d.testInputs == F.testX([0, 1, 2]) && d.testLabels == [1, 2, 0])
         #expect(artifact.summary["train_class_counts"] == .list([.int(2), .int(2), .int(2)]))
@@ -297,7 +294,7 @@ struct DataLoadStageErrorTests {
         #expect(message.contains("test_targets (\(testY.path)) has class id 5 (row 2), which train_targets"))
         var subset = with
         subset["classes"] = [0, 1]
-        let d = try Dataset(artifact: try DataLoadStageTests().run(subset))
+        let d = try DataLoadStageTests().run(subset).dataset
         #expect(d.testLabels == [0, 1, 0, 1] && d.testInputs == F.testX([0, 1, 4, 5]))
     }
 
@@ -327,7 +324,7 @@ struct DataLoadStageErrorTests {
         #expect(message.contains(file))
     }
 
-    @Test("through the runner, the failure names the stage and keeps the message")
+    @Test("through the runner, validation names the parameter and keeps the reader's message")
     func runnerError() throws {
         let folder = try F.folder()
         let text = """
@@ -341,11 +338,14 @@ struct DataLoadStageErrorTests {
         defer { try? FileManager.default.removeItem(at: out) }
         do {
             _ = try PipelineRunner(options: RunOptions(outputDirectory: out, progress: SilentProgress())).run(pipeline)
-            Issue.record("expected the run to fail")
-        } catch {
-            let text = String(describing: error)
-            #expect(text.contains("stage `data` (data.load) failed"))
-            #expect(text.contains("y_short.npy) has 11 rows (shape (11,)) but train_inputs"))
+            Issue.record("expected validation to refuse the pipeline")
+        } catch let error as PipelineError {
+            // Validation reads the files: the problem is reported before any stage runs, at the parameter.
+            #expect(error.code == .invalidPipeline)
+            let d = try #require(error.diagnostics.first)
+            #expect(d.field == "stages.data.with.train_targets")
+            #expect(d.message.contains("y_short.npy) has 11 rows (shape (11,)) but train_inputs"))
+            #expect(!FileManager.default.fileExists(atPath: out.path))
         }
     }
 }

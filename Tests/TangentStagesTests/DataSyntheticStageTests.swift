@@ -22,7 +22,7 @@ struct DataSyntheticStageTests {
                      "covariance_eigenvalues.npy", "summary.json"] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/\(file)").path), "\(file)")
         }
-        let ds = try Dataset(artifact: a)
+        let ds = try datasetOf(a)
         #expect(ds.trainCount == 32 && ds.testCount == 8 && ds.inputDimension == 5 && ds.outputDimension == 1)
         let b = try matrix(a, "teacher_matrix")
         #expect(abs(b.frobeniusNorm - 2) < 1e-14)
@@ -57,7 +57,7 @@ struct DataSyntheticStageTests {
         let large = try artifact(text, "data", overrides: ["data.test=50"])
         for name in ["train_x", "train_y"] { #expect(try bitPatterns(small, name) == bitPatterns(large, name), "\(name)") }
         #expect(small.arrays["train_labels"] == large.arrays["train_labels"])
-        #expect(try Dataset(artifact: large).testCount == 50)
+        #expect(try datasetOf(large).testCount == 50)
         let moreTrain = try artifact(text, "data", overrides: ["data.test=3", "data.train=40"])
         for name in ["test_x", "test_y"] { #expect(try bitPatterns(small, name) == bitPatterns(moreTrain, name), "\(name)") }
     }
@@ -72,14 +72,14 @@ struct DataSyntheticStageTests {
         """
         let result = try runPipeline(text).result
         let mix = try #require(result.artifacts["mix"])
-        let ds = try Dataset(artifact: mix)
+        let ds = try datasetOf(mix)
         #expect(ds.outputDimension == 3)
         #expect(mix.summary["train_class_counts"] == .list([.int(10), .int(10), .int(10)]))
         #expect(mix.summary["test_class_counts"] == .list([.int(3), .int(3), .int(3)]))
         #expect(try matrix(mix, "centres").rows == 3)
         let labels = try #require(ds.trainLabels)
         #expect(ds.trainTargets == (try TargetEncoding.onehot.encode(labels, classCount: 3)))
-        let coin = try Dataset(artifact: try #require(result.artifacts["coin"]))
+        let coin = try datasetOf(try #require(result.artifacts["coin"]))
         #expect(coin.trainTargets.columns == 1 && coin.trainTargets.elements.allSatisfy { $0 == 1 || $0 == -1 })
         #expect(coin.testCount == 0)
     }
@@ -104,7 +104,7 @@ struct DataSyntheticStageTests {
         #expect(idx.summary["covariance_trace"] == .double(6))
     }
 
-    @Test("inconsistent parameters fail with a message naming the parameter", arguments: [
+    @Test("inconsistent parameters are refused by validation, at the parameter", arguments: [
         ("covariance: given", "`eigenvalues`"),
         ("covariance: given, eigenvalues: [1, 2]", "`eigenvalues`"),
         ("eigenvalues: [1, 1, 1, 1]", "`eigenvalues`"),
@@ -116,9 +116,8 @@ struct DataSyntheticStageTests {
     ])
     func parameterErrors(_ with: String, _ named: String) throws {
         let text = "pipeline: e\nstages:\n  data: { use: data.synthetic, with: { train: 4, test: 1, input_dim: 4, \(with) } }\n"
-        let f = try #require(failure(text))
-        #expect(f.code == .stageFailed)
-        #expect(f.text.contains(named), "\(f.text)")
+        let f = try #require(try validationError(text))
+        #expect(f.field == "stages.data.with.\(named.dropFirst().dropLast())", "\(f)")
     }
 
     @Test("schema checks: unknown teacher and out-of-range sizes are rejected before running")

@@ -90,18 +90,18 @@ struct DataWhitenStageTests {
     func noTest() throws {
         let a = try artifact(whitening, "white", overrides: ["data.test=0"])
         #expect(a.arrays["test_singular_values_before"] == nil)
-        #expect(try Dataset(artifact: a).testCount == 0)
+        #expect(try datasetOf(a).testCount == 0)
         #expect(try artifact(whitening, "white", overrides: ["data.test=0"]) == a)
     }
 
-    @Test("bad combinations fail naming the parameter", arguments: [
+    @Test("bad combinations are refused by validation, at the parameter", arguments: [
         (["white.components=2"], "`components`"),
         (["white.method=pca", "white.test_statistics=separate"], "`test_statistics`"),
         (["white.method=pca", "white.components=9"], "`components`"),
     ])
     func errors(_ overrides: [String], _ named: String) throws {
-        let f = try #require(failure(whitening, overrides: overrides))
-        #expect(f.code == .stageFailed && f.text.contains(named), "\(f.text)")
+        let f = try #require(try validationError(whitening, overrides: overrides))
+        #expect(f.field == "stages.white.with.\(named.dropFirst().dropLast())", "\(f)")
         let range = try #require(failure(whitening, overrides: ["white.gamma=1.5"]))
         #expect(range.code == .invalidPipeline && range.text.contains("gamma"))
     }

@@ -23,31 +23,31 @@ struct KernelAnalysisStageTests {
     @Test("alignment, eigen and specialization stages compute the library's metrics at every snapshot")
     func stages() throws {
         let (result, _) = try runPipeline(analysisPipeline)
-        let series = try KernelSeries(artifact: result.artifacts["ntk"]!)
-        let data = try Dataset(artifact: result.artifacts["data"]!)
-        #expect(series.count == 4 && series.headCount == 3)
+        let series = try result.read(KernelsArtifact.self, "ntk")
+        let data = try datasetOf(result.artifacts["data"]!)
+        #expect(series.count == 4 && series.heads == 3)
 
         let align = result.artifacts["align"]!
         let values = try align.array("alignment").asDoubles()
-        for t in 0..<4 { #expect(abs(values[t] - (try kernelAlignment(series.trace[t], data.trainTargets))) < 1e-14) }
+        for t in 0..<4 { #expect(abs(values[t] - (try kernelAlignment(try series.trace(t), data.trainTargets))) < 1e-14) }
         #expect(align.metrics.contains { $0.key == "cosine_to_final" && $0.step == 60 && abs($0.value - 1) < 1e-14 })
         #expect(align.metrics.contains { $0.key == "relative_change" && $0.step == 0 && $0.value == 0 })
         // Per-layer contributions add up to the trace kernel.
-        #expect(series.layers.count == 4 && series.layers[2].count == 2)
-        #expect((series.layers[2][0] + series.layers[2][1]).relativeDifference(to: series.trace[2]) < 1e-12)
+        #expect(series.shape.layers == 2)
+        #expect((try series.layerTrace(2, 0) + series.layerTrace(2, 1)).relativeDifference(to: try series.trace(2)) < 1e-12)
         #expect(align.metrics.contains { $0.key == "alignment_layer1" && $0.step == 40 })
 
         let eigen = result.artifacts["eigen"]!
         let members = eigen.archives["eigen.npz"]!
         #expect(members.first { $0.name == "eigenvalues" }!.array.shape == [4, 3, 30])
         #expect(members.first { $0.name == "trace_vectors" }!.array.shape == [4, 30, 30])
-        let expected = try kernelSpectrum(series.trace[3], targets: data.trainTargets, ks: [3])
+        let expected = try kernelSpectrum(try series.trace(3), targets: data.trainTargets, ks: [3])
         let row = eigen.metrics.first { $0.key == "cumulative_power_k3" && $0.step == 60 }!
         #expect(abs(row.value - expected.cumulativePower[0].value) < 1e-12)
 
         let ksm = result.artifacts["ksm"]!
         #expect(try ksm.array("ksm").shape == [4, 3, 3])
-        let last = try specializationMatrix(heads: series.heads[3], targets: data.trainTargets)
+        let last = try specializationMatrix(heads: try series.heads(3), targets: data.trainTargets)
         #expect(abs(try ksm.array("ksm").asDoubles()[27] - last[0, 0]) < 1e-14)
     }
 }

@@ -23,7 +23,7 @@ stages:
 
 @Suite("analysis.kernel_regression")
 struct KernelRegressionStageTests {
-    func row(_ a: Artifact, _ key: String) throws -> [String: Value] {
+    func row(_ a: Table, _ key: String) throws -> [String: Value] {
         try #require(a.summary[key]?.objectValue)
     }
 
@@ -110,10 +110,8 @@ struct KernelRegressionReferenceTests {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: try Self.fixture("kernel_regression_expected.json")))
         let expected = try #require(json as? [String: Any])
         func member(_ name: String) throws -> NPYArray { try #require(k[name]) }
-        let artifact = Artifact(kind: .kernels, arrays: ["times": try member("times")],
-                                archives: ["kernels.npz": [.init("ntk", try member("ntk")), .init("trace", try member("trace")),
-                                                           .init("test", try member("test"))]])
-        let series = try KernelSeries(artifact: artifact)
+        let series = try fixtureKernels(["times": try member("times"), "ntk": try member("ntk"),
+                                         "trace": try member("trace"), "test": try member("test")])
         func m(_ name: String) throws -> Matrix<Double> { try Matrix<Double>(try #require(d[name])) }
         let (y, yt, f0, f0t, fnn) = (try m("y"), try m("y_test"), try m("f0"), try m("f0_test"), try m("f_nn_test"))
 
@@ -122,8 +120,8 @@ struct KernelRegressionReferenceTests {
         for row in rows {
             let t = try #require(row["time"] as? Int), rho = try #require(row["ridge"] as? Double)
             let trace = (row["kernel_head"] as? String) == "trace"
-            let ks = trace ? [series.trace[t]] : series.heads[t]
-            let kts = trace ? [series.test[t][0] + series.test[t][1]] : series.test[t]
+            let ks = trace ? [try series.trace(t)] : try series.heads(t)
+            let kts = trace ? [try series.test(t, 0) + series.test(t, 1)] : try series.tests(t)
             let r = try kernelRegression(kernels: ks, testKernels: kts, targets: y, initialTrain: f0, initialTest: f0t, ridge: rho)
             #expect(close(meanSquaredError(r.train, y), try #require(row["train_mse"] as? Double)))
             #expect(close(meanSquaredError(r.test, yt), try #require(row["test_mse"] as? Double)))
@@ -133,10 +131,10 @@ struct KernelRegressionReferenceTests {
         let eta = try #require(expected["learning_rate"] as? Double)
         let steps = try #require(expected["log_steps"] as? [Int])
         let snapshotSteps = series.steps.map { $0 ?? 0 }
-        let norms = (0..<series.count).map { t in series.heads[t].map(\.frobeniusNorm) }
+        let norms = try (0..<series.count).map { t in try series.heads(t).map(\.frobeniusNorm) }
         for (label, adaptive) in [("kgd", false), ("akgd", true)] {
             let curve = try kernelGradientDescent(
-                kernels: series.heads[0], testKernels: series.test[0], targets: y, testTargets: yt, initialTrain: f0,
+                kernels: try series.heads(0), testKernels: try series.tests(0), targets: y, testTargets: yt, initialTrain: f0,
                 initialTest: f0t, learningRate: eta, normalization: .mean, steps: steps) { step, c in
                     adaptive ? kernelNormRatio(step: step, snapshotSteps: snapshotSteps, norms: norms.map { $0[c] }) : 1
                 }

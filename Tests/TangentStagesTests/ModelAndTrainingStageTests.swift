@@ -31,11 +31,11 @@ struct ModelAndTrainingStageTests {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
         }
         // The artifact round-trips into the same snapshots.
-        let trajectory = try TrainingTrajectory(artifact: artifact)
+        let trajectory = try result.read(TrajectoryArtifact.self, "train")
         #expect(trajectory.snapshotSteps == [0, 50, 100, 150, 200])
-        #expect(trajectory.snapshots.last == trajectory.final)
-        let initial = try MLP(artifact: try #require(result.artifacts["model"]))
-        #expect(trajectory.snapshots[0] == initial)
+        #expect(try trajectory.snapshot(trajectory.snapshotCount - 1) == trajectory.final)
+        let initial = try result.read(MLP.self, "model")
+        #expect(try trajectory.snapshot(0) == initial)
     }
 
     @Test("the same pipeline and seed give the same numbers; another seed does not")

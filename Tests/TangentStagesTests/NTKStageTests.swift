@@ -16,23 +16,18 @@ stages:
   snaps: { use: ntk.snapshots, from: { trajectory: train, data: data } }
 """
 
-func member(_ a: Artifact, _ name: String) throws -> NPYArray {
-    guard let m = a.archives["kernels.npz"]?.first(where: { $0.name == name }) else {
-        throw PipelineError(.artifact, "kernels.npz has no `\(name)`")
-    }
-    return m.array
-}
+func member(_ a: Table, _ name: String) throws -> NPYArray { try a.array(name) }
 
 @Suite("NTK stages")
 struct NTKStageTests {
-    @Test("ntk.compute writes kernels.npz (ntk, trace, test) equal to the Jacobian Gram of the model")
+    @Test("ntk.compute writes ntk.npy, trace.npy and test.npy equal to the Jacobian Gram of the model")
     func compute() throws {
         let (result, folder) = try runPipeline(ntkPipeline)
         let kernels = try #require(result.artifacts["ntk"])
         let ntk = try member(kernels, "ntk"), trace = try member(kernels, "trace"), test = try member(kernels, "test")
         #expect(ntk.shape == [3, 20, 20] && trace.shape == [20, 20] && test.shape == [3, 7, 20])
-        let model = try MLP(artifact: result.artifacts["model"]!)
-        let data = try Dataset(artifact: result.artifacts["data"]!)
+        let model = try result.read(MLP.self, "model")
+        let data = try datasetOf(result.artifacts["data"]!)
         let reference = try jacobianNTK(model, inputs: data.trainInputs, testInputs: data.testInputs)
         let values = ntk.asDoubles(), testValues = test.asDoubles()
         for c in 0..<3 {
@@ -42,8 +37,11 @@ struct NTKStageTests {
             #expect(block.relativeDifference(to: reference.test[c]) < 1e-12)
         }
         #expect(try Matrix<Double>(trace).relativeDifference(to: reference.trace) < 1e-12)
-        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ntk/kernels.npz").path))
-        #expect(kernels.summary["negative_eigenvalues"] == .list([]))
+        for file in ["ntk.npy", "trace.npy", "test.npy"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ntk/\(file)").path))
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("ntk/kernels.npz").path))
+        #expect(kernels.summary["negative_eigenvalues"] == nil)  // the probe runs only with check_psd
     }
 
     @Test("ntk.snapshots stacks one kernel per snapshot with times.npy; the first equals ntk.compute of the initial model")
@@ -73,7 +71,7 @@ struct NTKStageTests {
         #expect(try member(more, "ntk").shape == [3, 9, 9])
         #expect(try member(more, "cross").shape == [3, 3, 9, 9])
         #expect(try member(more, "layers").shape == [3, 3, 9, 9])
-        #expect(more.archives["kernels.npz"]!.contains { $0.name == "test" } == false)
+        #expect(more.arrays["test"] == nil)
         #expect(try result.artifacts["thin"]!.array("times").asDoubles() == [0, 30, 40])
         let (single, _) = try runPipeline(ntkPipeline, overrides: ["precision=float32"])
         #expect(try member(single.artifacts["ntk"]!, "ntk").dtype == .float32)
@@ -84,14 +82,13 @@ struct NTKStageTests {
 struct KernelSanityTests {
     @Test("an eigenvalue negative beyond rounding is found and reported; a PSD kernel passes")
     func negativeEigenvalue() throws {
-        let stack = KernelStack<Double>()
         var rng = Xoshiro256StarStar(seed: 8)
         let x = Matrix<Double>.randomNormal(rows: 12, columns: 4, using: &rng)
         let psd = x.gram()                                   // rank 4: zero eigenvalues, but PSD up to rounding
-        #expect(try stack.smallestEigenvalueIfNegative(psd) == nil)
+        #expect(try TangentNTK.negativeEigenvalue(of: psd) == nil)
         var indefinite = psd
         for i in 0..<12 { indefinite[i, i] -= 0.5 }            // shifts every eigenvalue down by 0.5
-        let lambda = try #require(try stack.smallestEigenvalueIfNegative(indefinite))
+        let lambda = try #require(try TangentNTK.negativeEigenvalue(of: indefinite))
         #expect(abs(lambda + 0.5) < 1e-10)
     }
 }

@@ -45,7 +45,8 @@ struct RunCommand: ParsableCommand {
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "validate", abstract: "Check a pipeline without running it; every problem with file:line:column.")
+        commandName: "validate",
+        abstract: "Check a pipeline without running it: the file, every stage's rules and the memory it needs; every problem with file:line:column.")
 
     @OptionGroup var pipeline: PipelineArguments
     @Flag(help: "Print the diagnostics as a JSON list (code, file, line, column, field, message, suggestion).")
@@ -54,8 +55,14 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         do {
             let resolved = try pipeline.load()
-            if json { print("[]") } else {
-                print("\(pipeline.file): ok (\(resolved.stages.count) stages: \(resolved.stages.map(\.id).joined(separator: " → ")))")
+            let plan = try PipelinePlanner.plan(resolved)
+            if json {
+                print(Value.list(plan.warnings.map(\.jsonValue)).prettyJSON())
+            } else {
+                for warning in plan.warnings { FileHandle.standardError.write(Data((warning.description + "\n").utf8)) }
+                let memory = plan.memory.values.max() ?? 0
+                print("\(pipeline.file): ok (\(resolved.stages.count) stages: \(resolved.stages.map(\.id).joined(separator: " → ")); "
+                      + "largest stage needs about \(formatBytes(memory)))")
             }
         } catch {
             if json {

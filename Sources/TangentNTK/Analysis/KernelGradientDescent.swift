@@ -123,3 +123,27 @@ public func kernelNormRatio(step: Int, snapshotSteps: [Int], norms: [Double]) ->
     let w = (t - t0) / (t1 - t0)
     return ((1 - w) * norms[upper - 1] + w * norms[upper]) / first
 }
+
+/// KGD with the initial kernel K₀ next to aKGD, the same recursion with K₀ rescaled by a_t = ‖K(t)‖_F/‖K(0)‖_F
+/// (`kernelNormRatio`, per head): the silent-alignment comparison of Atanasov et al. — when the kernel only grows
+/// in scale after aligning, aKGD follows the network and KGD does not.
+///
+/// `normsPerSnapshot[k][c]` is ‖K^c(t_k)‖_F at `snapshotSteps[k]` (t_0 = 0, the initial kernel).
+public func kernelDescentComparison(initialKernels: [Matrix<Double>], initialTestKernels: [Matrix<Double>],
+                                    targets: Matrix<Double>, testTargets: Matrix<Double>?,
+                                    initialTrain: Matrix<Double>?, initialTest: Matrix<Double>?,
+                                    learningRate: Double, normalization: LossNormalization, steps: [Int],
+                                    snapshotSteps: [Int], normsPerSnapshot: [[Double]]) throws
+    -> (kgd: KernelDescentCurve, akgd: KernelDescentCurve)
+{
+    func run(_ scale: (Int, Int) -> Double) throws -> KernelDescentCurve {
+        try kernelGradientDescent(kernels: initialKernels, testKernels: initialTestKernels, targets: targets,
+                                  testTargets: testTargets, initialTrain: initialTrain, initialTest: initialTest,
+                                  learningRate: learningRate, normalization: normalization, steps: steps, scale: scale)
+    }
+    let kgd = try run { _, _ in 1 }
+    let akgd = try run { step, k in
+        kernelNormRatio(step: step, snapshotSteps: snapshotSteps, norms: normsPerSnapshot.map { $0[k] })
+    }
+    return (kgd, akgd)
+}

@@ -94,3 +94,17 @@ public func relativePredictionError(_ fK: Matrix<Double>, _ fNN: Matrix<Double>)
     let norm = fNN.frobeniusNorm
     return norm > 0 ? d.frobeniusNorm / norm : .nan
 }
+
+/// The ridge ρ at which kernel regression matches a 2-homogeneous network trained to its stationary point under
+/// weight decay λ: ρ = 2λ·P for the mean-normalized loss 1/(2P)Σ‖f − y‖² and ρ = 2λ for the summed loss
+/// ½Σ‖f − y‖² (the stationarity condition λθ = −∇L, with the loss's 1/P factor moved to the ridge).
+public func weightDecayRidge(lambda: Double, samples: Int, loss: LossNormalization) -> Double {
+    2 * lambda * (loss == .mean ? Double(samples) : 1)
+}
+
+/// Σ_c K^c: the trace kernel of per-head kernels (or of per-head test blocks), nil for none.
+public func traceKernel(_ heads: [Matrix<Double>]) -> Matrix<Double>? {
+    guard var sum = heads.first else { return nil }
+    for k in heads.dropFirst() { sum += k }
+    return sum
+}

@@ -9,14 +9,17 @@ import TangentCore
 public enum TargetEncoding: String, Sendable, CaseIterable {
     case onehot, plusminus, zeroone
 
+    /// Target columns for `classCount` classes: 1 for two classes with plusminus or zeroone, else classCount.
+    public func columns(classCount: Int) -> Int { classCount == 2 && self != .onehot ? 1 : classCount }
+
     /// Encodes `labels`, which index into `classes` (0 ..< classCount).
     public func encode(_ labels: [Int], classCount: Int) throws -> Matrix<Double> {
         guard classCount >= 1 else { throw NumericsError(.invalidArgument, "need at least one class, got \(classCount)") }
         if let bad = labels.first(where: { $0 < 0 || $0 >= classCount }) {
             throw NumericsError(.invalidArgument, "class index \(bad) is outside 0..<\(classCount)")
         }
-        let binary = classCount == 2 && self != .onehot
-        let columns = binary ? 1 : classCount
+        let columns = columns(classCount: classCount)
+        let binary = columns == 1 && classCount == 2
         let (on, off): (Double, Double) = self == .plusminus ? (1, -1) : (1, 0)
         var y = Matrix<Double>(rows: labels.count, columns: columns, repeating: off)
         for (i, label) in labels.enumerated() {

@@ -33,6 +33,24 @@ public struct NTKMemory: Sendable {
         return (n + nTest) * (widths[0] + 3 * hiddenTotal) * bytesPerElement
     }
 
+    /// `outputBytes`, `factorBytes` and `activationBytes` in floating point, for sizes whose byte counts would
+    /// overflow `Int` (validation of absurd configurations).
+    public var outputEstimate: Double {
+        let (c, l, n, nt) = (Double(architecture.outputs), Double(architecture.layerCount), Double(n), Double(nTest))
+        var elements = c * n * n + n * n + c * nt * n
+        if options.crossHeads { elements += c * c * n * n }
+        if options.perLayer { elements += l * c * n * n }
+        return elements * Double(bytesPerElement)
+    }
+    public var factorEstimate: Double {
+        Double(architecture.layerCount) * (Double(n) * Double(n) + Double(nTest) * Double(n)) * Double(bytesPerElement)
+    }
+    public var activationEstimate: Double {
+        let widths = architecture.widths.map(Double.init)
+        let hiddenTotal = widths.dropFirst().dropLast().reduce(0, +)
+        return (Double(n) + Double(nTest)) * (widths[0] + 3 * hiddenTotal) * Double(bytesPerElement)
+    }
+
     /// Rows per block so that the per-block temporaries (L+1 factor blocks and a Gram block) fit `budget`.
     public func blockRows(budget: Int) -> Int {
         let perRow = (architecture.layerCount + 2) * n * bytesPerElement

@@ -5,8 +5,41 @@ import TangentPipeline
 /// Stages for testing the engine (not shipped in `tangent`): small, deterministic, with optional sleeps so that a
 /// test can interrupt a run in the middle of a stage.
 public enum TestStages {
-    public static let all: [any Stage.Type] = [SourceStage.self, ScaleStage.self, SumStage.self, FailStage.self,
-                                               ModelStage.self, AllTypesStage.self, TrivialStage.self]
+    public static var all: [any Stage.Type] { [SourceStage.self, ScaleStage.self, SumStage.self, FailStage.self,
+                                               ModelStage.self, AllTypesStage.self, TrivialStage.self,
+                                               MemoryStage.self] }
+}
+
+/// The artifact the test stages pass along: a vector `x` (kind `dataset`, so slot-kind checks can be tested).
+public struct Ramp: ArtifactValue, Equatable {
+    public struct Shape: Sendable, Equatable { public var count: Int }
+    public static var kind: ArtifactKind { .dataset }
+    public var x: [Double]
+    public var metrics: [MetricRow] = []
+    public var summary: [String: Value] = [:]
+
+    public init(x: [Double]) { self.x = x }
+    public var shape: Shape { Shape(count: x.count) }
+    public init(reading folder: ArtifactFolder) throws {
+        x = try folder.array("x").asDoubles()
+        summary = try folder.summary()
+        metrics = try folder.metrics()
+    }
+    public func write(to writer: ArtifactWriter) throws {
+        try writer.write(try NPYArray(x, shape: [x.count]), as: "x")
+        try writer.writeSummary(summary)
+        try writer.writeMetrics(metrics)
+    }
+}
+
+/// A model-kind artifact with nothing in it (for slot-kind checks).
+public struct EmptyModel: ArtifactValue {
+    public struct Shape: Sendable {}
+    public static var kind: ArtifactKind { .model }
+    public init() {}
+    public var shape: Shape { Shape() }
+    public init(reading folder: ArtifactFolder) throws {}
+    public func write(to writer: ArtifactWriter) throws {}
 }
 
 /// Sleeps `seconds` in small steps, reporting progress.
@@ -24,22 +57,23 @@ func nap(_ seconds: Double, _ context: StageContext) {
 public struct SourceStage: Stage {
     public static let name = "test.source"
     public static let summary = "x = value·(1, 2, …, size), plus seeded N(0, 1) noise when asked."
-    public static let outputKind = ArtifactKind.dataset
-    public static let parameters = [
-        Parameter("size", .int, default: .int(4), minimum: 0, maximum: 1_000_000, doc: "number of elements"),
-        Parameter("value", .float, default: .double(1), doc: "scale of the ramp"),
-        Parameter("noise", .bool, default: .bool(false), doc: "add seeded standard normal noise"),
-        Parameter("sleep", .float, default: .double(0), minimum: 0, doc: "seconds to sleep (for interruption tests)"),
-    ]
     public static let outputs = [OutputFile("x.npy", doc: "the values")]
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        nap(parameters.double("sleep"), context)
+    @Param("number of elements", minimum: 0, maximum: 1_000_000) var size = 4
+    @Param("scale of the ramp") var value = 1.0
+    @Param("add seeded standard normal noise") var noise = false
+    @Param("seconds to sleep (for interruption tests)", minimum: 0) var sleep = 0.0
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> Ramp.Shape { Ramp.Shape(count: size) }
+
+    public func run(_ context: StageContext) throws -> Ramp {
+        nap(sleep, context)
         var rng = context.rng()
-        let noise = parameters.bool("noise")
-        let x = (0..<parameters.int("size")).map { parameters.double("value") * Double($0 + 1) + (noise ? rng.nextNormal() : 0) }
-        return Artifact(kind: .dataset, arrays: ["x": try NPYArray(x, shape: [x.count])],
-                        summary: ["count": .int(x.count)])
+        var ramp = Ramp(x: (0..<size).map { value * Double($0 + 1) + (noise ? rng.nextNormal() : 0) })
+        ramp.summary = ["count": .int(size)]
+        return ramp
     }
 }
 
@@ -47,95 +81,141 @@ public struct ScaleStage: Stage {
     public static let name = "test.scale"
     public static let version = 2
     public static let summary = "Multiplies an upstream dataset's x by a factor."
-    public static let outputKind = ArtifactKind.dataset
-    public static let inputs = [InputSlot("data", kind: .dataset, doc: "the dataset to scale")]
-    public static let parameters = [
-        Parameter("factor", .float, default: .double(2), doc: "the multiplier"),
-        Parameter("sleep", .float, default: .double(0), minimum: 0, doc: "seconds to sleep (for interruption tests)"),
-    ]
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        let x = try inputs.one("data").array("x").asDoubles()
-        nap(parameters.double("sleep"), context)
-        let y = x.map { $0 * parameters.double("factor") }
-        return Artifact(kind: .dataset, arrays: ["x": try NPYArray(y, shape: [y.count])],
-                        metrics: y.enumerated().map { MetricRow(step: Double($0.offset), key: "x", value: $0.element) })
+    @Input("the dataset to scale") var data: Ramp
+    @Param("the multiplier") var factor = 2.0
+    @Param("seconds to sleep (for interruption tests)", minimum: 0) var sleep = 0.0
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> Ramp.Shape { $data.shape }
+
+    public func run(_ context: StageContext) throws -> Ramp {
+        nap(sleep, context)
+        var ramp = Ramp(x: data.x.map { $0 * factor })
+        ramp.metrics = ramp.x.enumerated().map { MetricRow(step: Double($0.offset), key: "x", value: $0.element) }
+        return ramp
     }
 }
 
 public struct SumStage: Stage {
     public static let name = "test.sum"
     public static let summary = "Sums x over one or more datasets."
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = [
-        InputSlot("parts", kind: .dataset, many: true, doc: "datasets to add up"),
-        InputSlot("extra", kind: .any, required: false, doc: "ignored; tests optional slots"),
-    ]
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        let total = try inputs.many("parts").map { try $0.array("x").asDoubles().reduce(0, +) }.reduce(0, +)
-        return Artifact(kind: .table, archives: ["totals.npz": [.init("total", try NPYArray([total], shape: []))]],
-                        summary: ["total": .double(total), "parts": .int(inputs.many("parts").count)],
-                        files: ["note.txt": Data("sum of \(inputs.many("parts").count) parts\n".utf8)])
+    @Input("datasets to add up") var parts: [Ramp]
+    @Input("ignored; tests optional slots") var extra: AnyArtifact?
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> Table {
+        let total = parts.map { $0.x.reduce(0, +) }.reduce(0, +)
+        return Table(archives: ["totals.npz": [.init("total", try NPYArray([total], shape: []))]],
+                     summary: ["total": .double(total), "parts": .int(parts.count)],
+                     files: ["note.txt": Data("sum of \(parts.count) parts\n".utf8)])
     }
 }
 
 public struct FailStage: Stage {
     public static let name = "test.fail"
     public static let summary = "Always fails (after writing a partial file)."
-    public static let outputKind = ArtifactKind.table
-    public static let parameters = [Parameter("message", .string, default: .string("boom"), doc: "the error text")]
+
+    @Param("the error text") var message = "boom"
+
+    public init() {}
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        try Data("partial\n".utf8).write(to: context.workDirectory.appendingPathComponent("partial.txt"))
-        throw Failure(description: parameters.string("message"))
+    public func run(_ context: StageContext) throws -> Table {
+        try context.output.write(Data("partial\n".utf8), as: "partial.txt")
+        throw Failure(description: message)
     }
 }
 
 public struct ModelStage: Stage {
     public static let name = "test.model"
     public static let summary = "Reads a model artifact (for slot-kind checks)."
-    public static let outputKind = ArtifactKind.model
-    public static let inputs = [InputSlot("model", kind: .model, required: false, doc: "a model")]
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        Artifact(kind: .model)
-    }
+    @Input("a model") var model: EmptyModel?
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> EmptyModel.Shape { EmptyModel.Shape() }
+    public func run(_ context: StageContext) throws -> EmptyModel { EmptyModel() }
 }
 
 public struct AllTypesStage: Stage {
     public static let name = "test.all_types"
     public static let summary = "Declares one parameter of every type (for validation tests)."
-    public static let outputKind = ArtifactKind.table
-    public static let parameters = [
-        Parameter("count", .int, minimum: 1, maximum: 100, doc: "a required bounded int"),
-        Parameter("rate", .float, default: .double(0.5), minimum: 0, maximum: 1, doc: "a float in [0, 1]"),
-        Parameter("flag", .bool, default: .bool(false), doc: "a bool"),
-        Parameter("label", .string, default: .string("x"), doc: "a string"),
-        Parameter("mode", .choice(["fast", "exact"]), default: .string("fast"), doc: "a choice"),
-        Parameter("widths", .list(.int), default: .list([.int(8)]), minimum: 1, doc: "a list of ints ≥ 1"),
-        Parameter("file", .path, nullable: true, doc: "an existing file"),
-        Parameter("schedule", .object([
-            Parameter("every", .int, default: .int(1), minimum: 1, doc: "interval"),
-            Parameter("log_spaced", .int, nullable: true, doc: "count of log-spaced points"),
-        ]), default: .object(["every": .int(1), "log_spaced": .null]), doc: "an object"),
-    ]
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        Artifact(kind: .table, summary: parameters.values)
+    public enum Mode: String, CaseIterable, ParameterChoice { case fast, exact }
+
+    public struct Schedule: ParameterGroup {
+        @Param("interval", minimum: 1) var every = 1
+        @Param("count of log-spaced points") var logSpaced: Int?
+        public init() {}
     }
+
+    @Param("a required bounded int", minimum: 1, maximum: 100) var count: Int
+    @Param("a float in [0, 1]", minimum: 0, maximum: 1) var rate = 0.5
+    @Param("a bool") var flag = false
+    @Param("a string") var label = "x"
+    @Param("a choice") var mode = Mode.fast
+    @Param("a list of ints ≥ 1", minimum: 1) var widths = [8]
+    @Param("an existing file") var file: InputFile?
+    @Param("an object") var schedule = Schedule()
+    @Params var shared: SharedParameters
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> Table {
+        var summary: [String: Value] = [
+            "count": .int(count), "rate": .double(rate), "flag": .bool(flag), "label": .string(label),
+            "mode": .string(mode.rawValue), "widths": .list(widths.map(Value.int)),
+            "file": file.map { .string($0.path) } ?? .null,
+        ]
+        summary["schedule"] = .object(["every": .int(schedule.every), "log_spaced": schedule.logSpaced.map(Value.int) ?? .null])
+        summary["shared_rate"] = .double(shared.rate)
+        summary["sizes"] = shared.sizes.map { .list($0.map(Value.int)) } ?? .null
+        summary["parameter_values"] = .object(parameterValues)
+        return Table(summary: summary)
+    }
+}
+
+/// Parameters included at the top level of `test.all_types` with `@Params`.
+public struct SharedParameters: ParameterGroup {
+    @Param("a shared float with a custom name", name: "shared_rate", minimum: 0) var rate = 1.5
+    @Param("a shared optional list") var sizes: [Int]?
+    public init() {}
 }
 
 /// Does nothing: measures engine overhead.
 public struct TrivialStage: Stage {
     public static let name = "test.trivial"
     public static let summary = "Passes nothing along (engine overhead benchmark)."
-    public static let outputKind = ArtifactKind.table
-    public static let inputs = [InputSlot("previous", kind: .any, required: false, doc: "ordering only")]
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        Artifact(kind: .table, summary: ["ok": .bool(true)])
+    @Input("ordering only") var previous: AnyArtifact?
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> Table { Table(summary: ["ok": .bool(true)]) }
+}
+
+/// Declares a memory need and cross-parameter rules, for validation tests.
+public struct MemoryStage: Stage {
+    public static let name = "test.memory"
+    public static let summary = "Declares `bytes` of memory; `low` must not exceed `high`."
+
+    @Param("bytes the stage says it needs", minimum: 0) var bytes = 0.0
+    @Param("a lower bound") var low = 0
+    @Param("an upper bound") var high = 10
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        check.require(low <= high, $low, "is \(low), above high = \(high)", remedy: "make low ≤ high")
+        check.needsMemory(bytes, for: "test buffer", remedy: "lower `bytes`")
+        return TableShape()
     }
+
+    public func run(_ context: StageContext) throws -> Table { Table(summary: ["bytes": .double(bytes)]) }
 }

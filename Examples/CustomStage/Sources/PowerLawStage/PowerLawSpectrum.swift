@@ -1,3 +1,4 @@
+import Foundation
 import TangentCore
 import TangentPipeline
 
@@ -11,28 +12,26 @@ public struct PowerLawSpectrum: Stage {
         Writes eigenvalues.npy with λ_k = scale·k^(−alpha) for k = 1…size and summary.json with their sum.
         It shows how a plugin declares parameters with types, defaults and ranges.
         """
-    public static let outputKind = ArtifactKind.table
-    public static let parameters = [
-        Parameter("size", .int, default: .int(100), minimum: 1, maximum: 10_000_000, doc: "number of eigenvalues"),
-        Parameter("alpha", .float, default: .double(1.5), minimum: 0, doc: "decay exponent"),
-        Parameter("scale", .float, default: .double(1), minimum: 0, doc: "λ_1"),
-    ]
     public static let outputs = [
         OutputFile("eigenvalues.npy", doc: "λ_k, shape (size,)"),
         OutputFile("summary.json", doc: "`trace`: Σ_k λ_k"),
     ]
 
-    public static func run(inputs: StageInputs, parameters: Parameters, context: StageContext) throws -> Artifact {
-        let (n, alpha, scale) = (parameters.int("size"), parameters.double("alpha"), parameters.double("scale"))
-        let values = (1...n).map { scale * pow(Double($0), -alpha) }
-        context.log("generated \(n) eigenvalues")
-        return Artifact(kind: .table, arrays: ["eigenvalues": NPYArray(vector: values)],
-                        summary: ["trace": .double(values.reduce(0, +)), "alpha": .double(alpha)])
+    @Param("number of eigenvalues", minimum: 1, maximum: 10_000_000) var size = 100
+    @Param("decay exponent", minimum: 0) var alpha = 1.5
+    @Param("λ_1", minimum: 0) var scale = 1.0
+
+    public init() {}
+
+    public func validate(_ check: inout StageCheck) throws -> TableShape {
+        check.needsMemory(8 * Double(size), for: "the eigenvalues")
+        return TableShape()
+    }
+
+    public func run(_ context: StageContext) throws -> Table {
+        let values = (1...size).map { scale * pow(Double($0), -alpha) }
+        context.log("generated \(size) eigenvalues")
+        return Table(arrays: ["eigenvalues": NPYArray(vector: values)],
+                     summary: ["trace": .double(values.reduce(0, +)), "alpha": .double(alpha)])
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -2,4 +2,4 @@ import PowerLawStage
 import TangentCLI
 
 // Tangent's command line with the built-in stages plus this package's own.
-TangentCLI.run(stages: TangentCLI.builtinStages + [PowerLawSpectrum.self])
+TangentCLI.run(stages: TangentCLI.builtinStages + [PowerLawSpectrum.self, PowerLawFit.self])

@@ -113,3 +113,30 @@ public enum ArrayFileReader {
         try LoadedArray(source: source, shape: array.shape, dtype: array.dtype.name, values: array.asDoubles())
     }
 }
+
+extension ArrayFileReader {
+    /// Bytes that reading the file at `path` will allocate at its peak (file bytes, decompressed bytes and the
+    /// float64 values), learned from its header, directory or gzip trailer without decoding it: so that files that
+    /// will not fit, and decompression bombs, are refused before they are read. Decompression stays capped, since
+    /// a hostile archive can understate its sizes.
+    public static func estimatedBytes(path: String) throws -> Double {
+        guard let (format, gzipped) = format(ofPath: path) else { return 0 }  // `read` reports the format
+        var info = stat()
+        let fileBytes = stat(path, &info) == 0 ? Double(info.st_size) : 0
+        do {
+            let decompressed = gzipped ? Double(try FileSizeEstimate.gzipDeclaredBytes(path: path)) : fileBytes
+            switch format {
+            case .npy where !gzipped:
+                let header = try FileSizeEstimate.npyHeader(path: path)
+                let count = header.shape.reduce(1.0) { $0 * Double($1) }
+                return fileBytes + 8 * count
+            case .npy: return fileBytes + decompressed * 3
+            case .npz: return fileBytes + Double(try FileSizeEstimate.npzDeclaredBytes(path: path)) * 3
+            case .csv: return fileBytes + decompressed * 5
+            case .idx: return fileBytes + decompressed * 10  // uint8 pixels become float64 values
+            }
+        } catch let error as NPYError {
+            throw DataFileError(wrapping: error)
+        }
+    }
+}

@@ -2,35 +2,38 @@ import TangentCore
 import TangentNTK
 import TangentPipeline
 
-/// How an MLP travels between stages: a `model` artifact whose `weights.npz` holds `W0, b0, W1, b1, …`
-/// (W_l of shape (fan_out, fan_in), b_l of shape (fan_out,), biases only when the architecture has them) and
-/// whose summary holds the architecture (`input_dim`, `hidden`, `outputs`, `activation`, `bias`,
-/// `parametrization`, `init_scale`, `bias_scale`, `gamma0`).
-extension MLP {
+/// A `model` artifact: an MLP. `weights.npz` holds `W0, b0, W1, b1, …` (W_l of shape (fan_out, fan_in), b_l of
+/// shape (fan_out,), biases only when the architecture has them); `summary.json` holds the architecture
+/// (`input_dim`, `hidden`, `outputs`, `activation`, `bias`, `parametrization`, `init_scale`, `bias_scale`,
+/// `gamma0`) and `parameter_count`. Its shape is the architecture.
+extension MLP: ArtifactValue {
+    public typealias Shape = MLPArchitecture
+    public static var kind: ArtifactKind { .model }
+    public var shape: MLPArchitecture { architecture }
+
     /// The npz members W0, b0, W1, … in order.
-    public var namedArrays: [Artifact.NamedArray] {
-        var out: [Artifact.NamedArray] = []
+    public var namedArrays: [(name: String, array: NPYArray)] {
+        var out: [(name: String, array: NPYArray)] = []
         for l in 0..<weights.count {
-            out.append(.init("W\(l)", NPYArray(weights[l])))
-            if architecture.bias { out.append(.init("b\(l)", NPYArray(vector: biases[l]))) }
+            out.append(("W\(l)", NPYArray(weights[l])))
+            if architecture.bias { out.append(("b\(l)", NPYArray(vector: biases[l]))) }
         }
         return out
     }
 
-    public func artifact() -> Artifact {
+    public func write(to writer: ArtifactWriter) throws {
+        try writer.writeArchive(namedArrays, as: "weights.npz")
         var summary = architecture.summary
         summary["parameter_count"] = .int(architecture.parameterCount)
-        return Artifact(kind: .model, archives: ["weights.npz": namedArrays], summary: summary)
+        try writer.writeSummary(summary)
     }
 
-    /// Reads a `model` artifact.
-    public init(artifact: Artifact, from stage: String = "the upstream stage") throws {
-        let architecture = try MLPArchitecture(summary: artifact.summary, source: stage)
-        guard let members = artifact.archives["weights.npz"] else {
-            throw PipelineError(.artifact, "\(stage) produced no weights.npz")
-        }
+    public init(reading folder: ArtifactFolder) throws {
+        let source = "stage `\(folder.stageID)`"
+        let architecture = try MLPArchitecture(summary: try folder.summary(), source: source)
+        let members = try folder.archive("weights.npz")
         try self.init(architecture: architecture, arrays: Dictionary(members.map { ($0.name, $0.array) }) { a, _ in a },
-                      source: "weights.npz of \(stage)")
+                      source: "weights.npz of \(source)")
     }
 
     /// A network from named arrays `W0, b0, …`, checking every name and shape against `architecture`.

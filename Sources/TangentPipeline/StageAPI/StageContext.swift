@@ -2,7 +2,7 @@ import Foundation
 import TangentCore
 
 /// What a running stage may use besides its inputs and parameters.
-public struct StageContext: Sendable {
+public struct StageContext {
     /// The stage's id in the pipeline file.
     public let stageID: String
     /// The run's seed (`seed:` in the pipeline file).
@@ -11,19 +11,19 @@ public struct StageContext: Sendable {
     /// Threads this stage may use (OpenMP kernels and BLAS are set to this budget before `run`).
     public let threads: Int
     public let progress: any ProgressReporter
-    /// A fresh folder the stage may write extra files into; it becomes part of the stage's output folder.
-    public let workDirectory: URL
+    /// The stage's output folder: stream large arrays into it, or return an artifact that the engine writes there.
+    public let output: ArtifactWriter
     /// The folder of the pipeline file, against which relative paths resolve.
     public let pipelineDirectory: URL
 
     public init(stageID: String, seed: Int, precision: Precision, threads: Int, progress: any ProgressReporter,
-                workDirectory: URL, pipelineDirectory: URL) {
+                output: ArtifactWriter, pipelineDirectory: URL) {
         self.stageID = stageID
         self.seed = seed
         self.precision = precision
         self.threads = threads
         self.progress = progress
-        self.workDirectory = workDirectory
+        self.output = output
         self.pipelineDirectory = pipelineDirectory
     }
 
@@ -31,10 +31,13 @@ public struct StageContext: Sendable {
     /// stage draws independent, reproducible numbers, and renaming nothing else changes them.
     public func rng(stream: UInt64 = 0) -> Xoshiro256StarStar {
         let digest = SHA256.hex("\(stageID)#\(stream)")
-        let mixed = UInt64(digest.prefix(16), radix: 16)!
+        let mixed = digest.prefix(16).reduce(UInt64(0)) { $0 << 4 | UInt64($1.hexDigitValue ?? 0) }
         return Xoshiro256StarStar(seed: UInt64(bitPattern: Int64(seed)), stream: mixed | 1)
     }
 
     /// Writes a line to the run log.
     public func log(_ message: String) { progress.log("[\(stageID)] \(message)") }
+
+    /// Writes a warning to the run log.
+    public func warn(_ message: String) { progress.log("[\(stageID)] warning: \(message)") }
 }

@@ -1,0 +1,63 @@
+import Foundation
+
+/// What a data file will take in memory once decoded, learned from its header or directory without decoding it:
+/// used to refuse files that will not fit (and decompression bombs) before reading them.
+public enum FileSizeEstimate {
+    /// The shape and dtype a `.npy` file declares (reads only its header).
+    public static func npyHeader(path: String) throws -> (shape: [Int], dtype: NPYDType) {
+        let prefix = try readPrefix(path, bytes: 65_536 + 16)
+        let magic = NPYHeader.magic
+        guard prefix.count >= 10, prefix.prefix(magic.count).elementsEqual(magic) else {
+            // Let the full reader produce its detailed message.
+            let array = try NPY.decode(prefix, source: path)
+            return (array.shape, array.dtype)
+        }
+        let lengthBytes = prefix[6] == 1 ? 2 : 4
+        var headerLength = 0
+        for i in 0..<lengthBytes where 8 + i < prefix.count { headerLength |= Int(prefix[8 + i]) << (8 * i) }
+        let start = 8 + lengthBytes
+        guard prefix.count >= start + headerLength else {
+            throw NPYError(.truncated, "truncated header: the file ends inside its \(headerLength)-byte header", source: path)
+        }
+        let header = try NPYHeader.parse(Array(prefix[start..<start + headerLength]), utf8: prefix[6] == 3, source: path)
+        return (header.shape, header.dtype)
+    }
+
+    /// The sum of the uncompressed sizes an `.npz` (zip) archive declares for its members (reads its directory).
+    public static func npzDeclaredBytes(path: String) throws -> UInt64 {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw NPYError(.io, "cannot open the file for reading", source: path)
+        }
+        return try data.withUnsafeBytes { bytes in
+            try ZipArchive.entries(in: bytes, source: path).reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
+        }
+    }
+
+    /// The uncompressed size a gzip file declares in its trailer (ISIZE, the size modulo 2³²; a multi-member or
+    /// hostile file can understate it, so decompression stays capped).
+    public static func gzipDeclaredBytes(path: String) throws -> UInt64 {
+        let handle = try open(path)
+        defer { try? handle.close() }
+        let end = try handle.seekToEnd()
+        guard end >= 18 else { return 0 }
+        try handle.seek(toOffset: end - 4)
+        let tail = [UInt8](try handle.read(upToCount: 4) ?? Data())
+        guard tail.count == 4 else { return 0 }
+        return UInt64(tail[0]) | UInt64(tail[1]) << 8 | UInt64(tail[2]) << 16 | UInt64(tail[3]) << 24
+    }
+
+    /// The first `bytes` bytes of the file (fewer when it is shorter).
+    public static func readPrefix(_ path: String, bytes: Int) throws -> Data {
+        let handle = try open(path)
+        defer { try? handle.close() }
+        return try handle.read(upToCount: bytes) ?? Data()
+    }
+
+    private static func open(_ path: String) throws -> FileHandle {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw NPYError(.io, "cannot open the file for reading (does it exist, and is it readable?)", source: path)
+        }
+        return handle
+    }
+}
