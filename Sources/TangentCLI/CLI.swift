@@ -48,7 +48,8 @@ struct TangentCommand: ParsableCommand {
     )
 }
 
-/// Prints diagnostics to standard error and exits with status 2 (invalid pipeline) or 1 (a failure while running).
+/// Prints diagnostics to standard error and exits with status 2 (invalid pipeline, or a run folder the run refuses
+/// or that another run holds) or 1 (a failure while running).
 func report(_ error: PipelineError) -> ExitCode {
     var text = error.description
     if error.code == .invalidPipeline {
@@ -58,5 +59,5 @@ func report(_ error: PipelineError) -> ExitCode {
             + (warnings > 0 ? " (and \(warnings) warning\(warnings == 1 ? "" : "s"))." : ".")
     }
     FileHandle.standardError.write(Data((text + "\n").utf8))
-    return ExitCode(error.code == .invalidPipeline ? 2 : 1)
+    return ExitCode(error.code == .invalidPipeline || error.code == .runFolder ? 2 : 1)
 }

@@ -71,11 +71,12 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
 
 /// An error of the pipeline engine.
 ///
-/// `invalidPipeline` carries every diagnostic found (validation reports all problems at once); the others are
-/// failures while running, with the stage and the underlying cause.
+/// `invalidPipeline` carries every diagnostic found (validation reports all problems at once); `runFolder` is a
+/// run folder the run refuses to touch (not Tangent's, or in use by another run); the others are failures while
+/// running, with the stage and the underlying cause.
 public struct PipelineError: Error, CustomStringConvertible, Sendable {
     public enum Code: String, Sendable {
-        case invalidPipeline, stageFailed, artifact, io
+        case invalidPipeline, runFolder, stageFailed, artifact, io
     }
 
     public var code: Code

@@ -12,13 +12,27 @@ public struct RunOptions: Sendable {
     public var progress: any ProgressReporter = ConsoleProgress()
     /// Part of every cache key: results of another toolkit version are not reused.
     public var toolkitVersion = TangentVersion.current
+    /// Check the SHA-256 of every recorded output of a finished stage before reusing it (otherwise only files
+    /// whose size or modification time changed are hashed).
+    public var verify = false
+    /// When another run holds the run folder: wait for it (true) or fail (false).
+    public var waitForLock = false
+    /// Handle SIGINT and SIGTERM: remove the running stage's temporary folder, record the run as interrupted,
+    /// print how to resume and exit with status 130 (for command-line programs).
+    public var handleInterrupts = false
+    /// The command that resumes the run, printed after an interrupt: given the stages that `force` or `rerun`
+    /// asked to recompute and that did not finish (the first of each chain), it returns the command without
+    /// `--force`/`--rerun` but with `--rerun` for each of those.
+    public var resumeCommand: (@Sendable (_ rerun: [String]) -> String)?
 
     public init(outputDirectory: URL? = nil, force: Bool = false, rerun: [String] = [],
-                progress: any ProgressReporter = ConsoleProgress()) {
+                progress: any ProgressReporter = ConsoleProgress(), verify: Bool = false, waitForLock: Bool = false) {
         self.outputDirectory = outputDirectory
         self.force = force
         self.rerun = rerun
         self.progress = progress
+        self.verify = verify
+        self.waitForLock = waitForLock
     }
 }
 
@@ -29,7 +43,7 @@ public enum TangentVersion {
 
 /// What happened to one stage in a run.
 public struct StageRecord: Sendable, Equatable {
-    public enum Status: String, Sendable { case pending, computed, cached, failed }
+    public enum Status: String, Sendable { case pending, computed, cached, failed, interrupted }
     public var id: String
     public var use: String
     public var version: Int
@@ -67,8 +81,10 @@ public struct RunResult: Sendable {
 }
 
 /// Runs a resolved pipeline: stages in dependency order, each skipped when a finished result with the same cache
-/// key exists, otherwise computed into a temporary folder and renamed into place. The manifest is rewritten
-/// (atomically) after every stage, so an interrupted run leaves an accurate record.
+/// key exists and its recorded files still match, otherwise computed into a temporary folder and renamed into
+/// place. The run holds the run folder's lock throughout and never touches a path Tangent did not create (see
+/// `RunFolder`). The manifest is rewritten (atomically) after every stage, so an interrupted run leaves an
+/// accurate record.
 public struct PipelineRunner {
     public var options: RunOptions
 
@@ -104,56 +120,55 @@ public struct PipelineRunner {
     }
 
     private func fileDigest(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PipelineError(.io, "cannot read input file \(path)")
-        }
-        var h = SHA256()
-        h.update(data)
-        return h.hexDigest()
+        do { return try fileSHA256(path) } catch { throw PipelineError(.io, "cannot read input file \(path)", cause: error) }
     }
 
     /// Validates every stage (`PipelinePlanner`), then runs `pipeline` and returns what each stage did.
     public func run(_ pipeline: ResolvedPipeline) throws -> RunResult {
         let plan = try PipelinePlanner.plan(pipeline)
         for warning in plan.warnings { options.progress.log(warning.description) }
-        let fm = FileManager.default
-        let root = options.outputDirectory
-            ?? RunFolder.defaultURL(for: pipeline, base: URL(fileURLWithPath: fm.currentDirectoryPath))
-        let folder = RunFolder(root: root)
-        do { try folder.create() } catch { throw PipelineError(.io, "cannot create run folder \(root.path)", cause: error) }
+        let root = (options.outputDirectory
+            ?? RunFolder.defaultURL(for: pipeline, base: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)))
+            .standardizedFileURL
+        let folder = try RunFolder.open(root)
+        let lock = try RunLock.acquire(folder, wait: options.waitForLock, waiting: options.progress.log)
+        defer { lock.release() }
+        try folder.checkOwnership(of: pipeline.stages.map(\.id))
         folder.removeStaleTemporaries()
         try AtomicFileWriter.write(Data(pipeline.resolvedYAML.utf8), to: root.appendingPathComponent("config.resolved.yaml"))
 
         let threads = pipeline.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let forced = forcedStages(pipeline)
-        var records = pipeline.stages.map {
-            StageRecord(id: $0.id, use: $0.type.name, version: $0.type.version, key: "", status: .pending, seconds: 0,
-                        outputs: [], error: nil)
+        let journal = RunJournal(
+            folder: folder, manifest: Manifest(pipeline: pipeline, threads: threads, toolkitVersion: options.toolkitVersion),
+            records: pipeline.stages.map {
+                StageRecord(id: $0.id, use: $0.type.name, version: $0.type.version, key: "", status: .pending,
+                            seconds: 0, outputs: [], error: nil)
+            },
+            dependencies: pipeline.stages.map(\.dependencies), forced: forced, resumeCommand: options.resumeCommand)
+        if options.handleInterrupts {
+            Interruption.shared.install()
+            Interruption.shared.watch(journal)
         }
-        let manifest = Manifest(pipeline: pipeline, threads: threads, toolkitVersion: options.toolkitVersion)
+        defer { Interruption.shared.forget(journal) }
+        try journal.started()
         var keys: [String: String] = [:]
         let progress = options.progress
 
         for (index, stage) in pipeline.stages.enumerated() {
             let key = try cacheKey(stage, pipeline: pipeline, upstreamKeys: keys)
             keys[stage.id] = key
-            records[index].key = key
+            journal.stage(index, key: key)
             let label = "[\(index + 1)/\(pipeline.stages.count)] \(stage.id) (\(stage.type.name))"
 
-            if !forced.contains(stage.id), folder.completedKey(stage.id) == key,
-               let finished = try? ArtifactFolder(url: folder.stageURL(stage.id), stageID: stage.id) {
-                records[index].status = .cached
-                records[index].outputs = finished.fileNames
+            if !forced.contains(stage.id), let outputs = reusableResult(stage, key: key, folder: folder) {
                 progress.log("\(label): cached")
-                try manifest.write(records, to: root)
+                try journal.cached(index, outputs: outputs)
                 continue
             }
 
             progress.log("\(label): running")
-            let temporary: URL
-            do { temporary = try folder.makeTemporary(for: stage.id) } catch {
-                throw PipelineError(.io, "cannot create a folder in \(root.path)", cause: error)
-            }
+            let temporary = try journal.begin(index)
             let writer = ArtifactWriter(directory: temporary, stageID: stage.id)
             let context = StageContext(stageID: stage.id, seed: pipeline.seed, precision: pipeline.precision,
                                        threads: threads, progress: progress, output: writer,
@@ -162,23 +177,17 @@ public struct PipelineRunner {
             let start = Date()
             do {
                 try execute(stage.type, stage, plan: plan, folder: folder, context: context)
-                try folder.commit(temporary, id: stage.id, key: key)
-                records[index].status = .computed
-                records[index].outputs = writer.fileNames
-                records[index].seconds = Date().timeIntervalSince(start)
-                progress.log("\(label): done in \(String(format: "%.2f", records[index].seconds)) s")
-                try manifest.write(records, to: root)
+                let record = try folder.completionRecord(for: temporary, key: key)
+                let seconds = Date().timeIntervalSince(start)
+                try journal.computed(index, record: record, outputs: writer.fileNames, seconds: seconds)
+                progress.log("\(label): done in \(String(format: "%.2f", seconds)) s")
             } catch {
-                folder.keepFailed(temporary, id: stage.id)
-                records[index].status = .failed
-                records[index].seconds = Date().timeIntervalSince(start)
-                records[index].error = userMessage(error)
-                try? manifest.write(records, to: root, failed: true)
+                journal.failed(index, message: userMessage(error), seconds: Date().timeIntervalSince(start))
                 throw PipelineError(.stageFailed, "stage `\(stage.id)` (\(stage.type.name)) failed", cause: error)
             }
         }
-        try manifest.write(records, to: root, finished: true)
-        return RunResult(directory: root, records: records, warnings: plan.warnings)
+        try journal.finished()
+        return RunResult(directory: root, records: journal.records, warnings: plan.warnings)
     }
 
     /// Runs one stage: decodes it with its parameters and upstream folders, runs it, writes its artifact.
@@ -197,6 +206,33 @@ public struct PipelineRunner {
         let output = try instance.run(context)
         try output.write(to: context.output)
         try context.output.finish(kind: S.Output.kind)
+    }
+
+    /// Opens a finished stage's folder and reads its small files (index, summary, metrics), so that a damaged one
+    /// is found now rather than by a downstream stage; returns its file names.
+    func load(_ stage: ResolvedStage, from directory: URL) throws -> [String] {
+        let finished = try ArtifactFolder(url: directory, stageID: stage.id)
+        _ = try finished.summary()
+        _ = try finished.metrics()
+        return finished.fileNames
+    }
+
+    /// The file names of the finished result of `stage` for `key`, when its recorded files still match and it
+    /// loads; otherwise nil, with a warning naming what changed when there was a result.
+    func reusableResult(_ stage: ResolvedStage, key: String, folder: RunFolder) -> [String]? {
+        switch folder.reuse(stage.id, key: key, verify: options.verify) {
+        case .absent:
+            return nil
+        case .changed(let reason):
+            options.progress.log("stage `\(stage.id)`: \(reason); recomputing")
+            return nil
+        case .reusable:
+            do { return try load(stage, from: folder.stageURL(stage.id)) } catch {
+                let reason = (error as? PipelineError)?.message ?? String(describing: error)
+                options.progress.log("stage `\(stage.id)`: its saved results cannot be loaded (\(reason)); recomputing")
+                return nil
+            }
+        }
     }
 
     /// Stages to recompute regardless of cache: all with `force`, else the `rerun` stages and their dependents.
@@ -226,10 +262,13 @@ struct Manifest {
         ]
     }
 
-    func write(_ records: [StageRecord], to root: URL, finished: Bool = false, failed: Bool = false) throws {
+    /// `interrupted`: the run was stopped by a signal, while working on that stage ("" when between stages).
+    func write(_ records: [StageRecord], to root: URL, finished: Bool = false, failed: Bool = false,
+               interrupted: String? = nil) throws {
         var value = base
-        value["status"] = .string(failed ? "failed" : finished ? "finished" : "running")
-        if finished || failed { value["ended"] = .string(ISO8601DateFormatter().string(from: Date())) }
+        value["status"] = .string(interrupted != nil ? "interrupted" : failed ? "failed" : finished ? "finished" : "running")
+        if let interrupted { value["interrupted_stage"] = interrupted.isEmpty ? .null : .string(interrupted) }
+        if finished || failed || interrupted != nil { value["ended"] = .string(ISO8601DateFormatter().string(from: Date())) }
         value["stages"] = .list(records.map { r in
             var entry: [String: Value] = [
                 "id": .string(r.id), "use": .string(r.use), "version": .int(r.version), "key": .string(r.key),

@@ -1,17 +1,34 @@
 import Foundation
 import TangentCore
 
-/// Names and housekeeping of a run folder:
+/// A run folder and the rules that keep it safe:
 /// ```
-/// runs/<pipeline>/<overrides or default>/
+/// runs/<pipeline>/<overrides or default>/     (or --out DIR)
+///   .tangent-run     marker: the folder is Tangent's; the run lock (flock) is taken on it; holds the holder's pid
 ///   manifest.json  config.resolved.yaml
-///   <stage-id>/    artifacts + .complete (the stage's cache key)
+///   <stage-id>/      outputs + .complete (JSON: cache key, and name/size/SHA-256/mtime of every output file)
+///   <stage-id>.failed/        partial output of a failed stage, marked .tangent-failed
+///   .<stage-id>.tmp-<uuid>/   a stage being computed, marked .tangent-tmp
 /// ```
-/// A stage is written into `.<id>.tmp-<uuid>/`, marked complete, then renamed to `<id>/`; anything without the
-/// marker, or whose marker holds another key, is never trusted.
+/// Tangent never deletes or replaces a path it did not create: it writes only into an empty, new or marked
+/// folder; it replaces `<id>/` only when that holds `.complete`, `<id>.failed/` only when it holds
+/// `.tangent-failed`, and removes a temporary folder only when it holds `.tangent-tmp` (or `.complete`).
+/// Everything that changes the folder happens under the run lock (see `RunLock`).
 struct RunFolder {
     let root: URL
-    static let marker = ".complete"
+
+    static let runMarker = ".tangent-run"
+    static let completeMarker = ".complete"
+    static let temporaryMarker = ".tangent-tmp"
+    static let failedMarker = ".tangent-failed"
+    /// Files of a stage folder that are the engine's bookkeeping, not outputs.
+    static let markers: Set<String> = [completeMarker, temporaryMarker, failedMarker]
+
+    init(root: URL) { self.root = root }
+
+    var markerPath: String { root.appendingPathComponent(Self.runMarker).path }
+    func stageURL(_ id: String) -> URL { root.appendingPathComponent(id) }
+    func failedURL(_ id: String) -> URL { root.appendingPathComponent("\(id).failed") }
 
     /// The default folder: `runs/<pipeline>/<profile and overrides joined, or "default">`.
     static func defaultURL(for pipeline: ResolvedPipeline, base: URL) -> URL {
@@ -29,57 +46,222 @@ struct RunFolder {
         String(s.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
     }
 
-    func stageURL(_ id: String) -> URL { root.appendingPathComponent(id) }
+    // MARK: - Opening
 
-    /// The cache key recorded in a finished stage folder, if any.
-    func completedKey(_ id: String) -> String? {
-        let marker = stageURL(id).appendingPathComponent(Self.marker)
-        guard let data = try? Data(contentsOf: marker) else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// Opens `root` as a run folder, creating it (with its parents) when missing. An existing folder is accepted
+    /// when it holds the `.tangent-run` marker, is empty, or is a run folder of an earlier Tangent (its
+    /// manifest.json); the marker is then added. Any other non-empty folder is refused (`runFolder` error).
+    static func open(_ root: URL) throws -> RunFolder {
+        let folder = RunFolder(root: root)
+        let path = root.path
+        switch FileSystem.kind(path, followingLinks: true) {
+        case .missing:
+            do { try FileSystem.makeDirectories(path) } catch {
+                throw PipelineError(.io, "cannot create the run folder \(path); check that you may write to its parent, "
+                                    + "or choose another folder with --out", cause: error)
+            }
+        case .directory:
+            break
+        case .file, .other:
+            throw PipelineError(.runFolder, "the run folder \(path) exists and is not a folder; choose another path "
+                                + "with --out")
+        }
+        let names: [String]
+        do { names = try FileSystem.entries(path) } catch {
+            throw PipelineError(.io, "cannot list the run folder \(path); check its permissions", cause: error)
+        }
+        if names.contains(runMarker) {
+            guard FileSystem.kind(folder.markerPath) == .file else {
+                throw PipelineError(.runFolder, "\(folder.markerPath) is not a regular file, so \(path) cannot be used "
+                                    + "as a run folder; choose another folder with --out")
+            }
+            return folder
+        }
+        guard names.isEmpty || folder.isEarlierRunFolder else {
+            throw PipelineError(.runFolder, "\(path) is not empty and is not a Tangent run folder (it has no "
+                                + "\(runMarker) marker), and Tangent never writes into a folder it did not create; "
+                                + "choose a new or empty folder with --out, or leave out --out to use runs/<pipeline>/…")
+        }
+        do { try FileSystem.writeSmallFile(folder.markerPath, "") } catch {
+            throw PipelineError(.io, "cannot create the marker \(folder.markerPath); check that you may write to \(path)",
+                                cause: error)
+        }
+        return folder
     }
 
-    func create() throws {
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    /// A folder written by a Tangent that did not mark run folders yet: its manifest.json is Tangent's.
+    private var isEarlierRunFolder: Bool {
+        guard let text = FileSystem.readSmallFile(root.appendingPathComponent("manifest.json").path),
+              let manifest = try? JSONReader.parse(text) else { return false }
+        return manifest["toolkit_version"]?.stringValue != nil && manifest["stages"]?.listValue != nil
+            && FileSystem.kind(root.appendingPathComponent("config.resolved.yaml").path) == .file
     }
 
-    /// Removes temporary folders left by interrupted runs.
-    func removeStaleTemporaries() {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: root.path) else { return }
-        for name in names where name.hasPrefix(".") && (name.contains(".tmp-") || name.contains(".old-")) {
-            try? fm.removeItem(at: root.appendingPathComponent(name))
+    /// Refuses (`runFolder` error) when a stage's folder `<id>/` or `<id>.failed/` exists but was not made by
+    /// Tangent, before anything is computed: the run would otherwise have to replace it.
+    func checkOwnership(of ids: [String]) throws {
+        var problems: [String] = []
+        for id in ids {
+            let stage = stageURL(id).path
+            if FileSystem.kind(stage) != .missing, !holds(stage, Self.completeMarker) {
+                problems.append("\(stage) was not written by Tangent (it has no \(Self.completeMarker) marker), but "
+                                + "stage `\(id)` stores its results there")
+            }
+            let failed = failedURL(id).path
+            if FileSystem.kind(failed) != .missing, !holds(failed, Self.failedMarker) {
+                problems.append("\(failed) was not written by Tangent (it has no \(Self.failedMarker) marker), but "
+                                + "stage `\(id)` keeps a failed attempt there")
+            }
+        }
+        guard problems.isEmpty else {
+            throw PipelineError(.runFolder, problems.joined(separator: "\n") + "\nTangent never deletes or replaces what "
+                                + "it did not create: move or rename "
+                                + (problems.count == 1 ? "it" : "them") + ", or choose another run folder with --out")
         }
     }
 
-    func makeTemporary(for id: String) throws -> URL {
+    /// Whether `directory` is a directory holding the regular file `marker`.
+    private func holds(_ directory: String, _ marker: String) -> Bool {
+        FileSystem.kind(directory) == .directory && FileSystem.kind(directory + "/" + marker) == .file
+    }
+
+    // MARK: - Housekeeping (only under the run lock)
+
+    /// Removes what killed runs left: temporary stage folders (`.<id>.tmp-*`, `.<id>.old-*`) that hold one of
+    /// Tangent's markers, empty ones, and the temporary files of atomic writes of the manifest and config.
+    /// Returns the names removed.
+    @discardableResult
+    func removeStaleTemporaries() -> [String] {
+        guard let names = try? FileSystem.entries(root.path) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") {
+            let path = root.appendingPathComponent(name).path
+            switch FileSystem.kind(path) {
+            case .directory where name.contains(".tmp-") || name.contains(".old-"):
+                let ours = Self.markers.contains { holds(path, $0) }
+                if ours {
+                    if (try? FileSystem.removeTree(path)) != nil { removed.append(name) }
+                } else if (try? FileSystem.entries(path))?.isEmpty == true, rmdir(path) == 0 {
+                    removed.append(name)
+                }
+            case .file where name.hasPrefix(".manifest.json.tmp-") || name.hasPrefix(".config.resolved.yaml.tmp-"):
+                if (try? FileSystem.remove(path)) != nil { removed.append(name) }
+            default:
+                break
+            }
+        }
+        return removed
+    }
+
+    // MARK: - Stages
+
+    /// Creates the marked temporary folder `.<id>.tmp-<uuid>/` that a stage computes into.
+    func beginStage(_ id: String) throws -> URL {
         let url = root.appendingPathComponent(".\(id).tmp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        do {
+            try FileSystem.makeDirectory(url.path)
+            try FileSystem.writeSmallFile(url.appendingPathComponent(Self.temporaryMarker).path, "\(getpid())\n")
+        } catch {
+            throw PipelineError(.io, "cannot create a temporary folder in \(root.path); check that you may write there "
+                                + "and that the disk is not full", cause: error)
+        }
         return url
     }
 
-    /// Marks `temporary` complete with `key` and moves it into place as `<id>/`, replacing an older result.
-    func commit(_ temporary: URL, id: String, key: String) throws {
-        let fm = FileManager.default
-        try AtomicFileWriter.write(Data((key + "\n").utf8), to: temporary.appendingPathComponent(Self.marker))
-        let destination = stageURL(id)
-        if fm.fileExists(atPath: destination.path) {
-            let old = root.appendingPathComponent(".\(id).old-\(UUID().uuidString)")
-            try fm.moveItem(at: destination, to: old)
-            try? fm.removeItem(at: old)
+    /// The completion record of a stage computed into `temporary`: `outputs` (default: every file in it).
+    /// Hashes the files, so it is done before entering a critical section.
+    func completionRecord(for temporary: URL, key: String, outputs: [String]? = nil) throws -> CompletionRecord {
+        do { return try CompletionRecord.make(key: key, directory: temporary, names: outputs, excluding: Self.markers) } catch {
+            throw PipelineError(.io, "cannot record the outputs in \(temporary.path)", cause: error)
         }
-        try fm.moveItem(at: temporary, to: destination)
     }
 
-    /// Keeps a failed stage's partial output as `<id>.failed/` for inspection (never loaded as a result).
-    func keepFailed(_ temporary: URL, id: String) {
-        let fm = FileManager.default
-        let failed = root.appendingPathComponent("\(id).failed")
-        try? fm.removeItem(at: failed)
-        if (try? fm.contentsOfDirectory(atPath: temporary.path).isEmpty) == false {
-            try? fm.moveItem(at: temporary, to: failed)
-        } else {
-            try? fm.removeItem(at: temporary)
+    /// Writes `record` as the completion marker of `temporary` and moves it into place as `<id>/`, replacing a
+    /// previous result only if that holds a completion marker.
+    func commitStage(_ id: String, from temporary: URL, record: CompletionRecord) throws {
+        let destination = stageURL(id).path
+        do {
+            try AtomicFile.write(Data(record.json.utf8), to: temporary.appendingPathComponent(Self.completeMarker))
+            try FileSystem.remove(temporary.appendingPathComponent(Self.temporaryMarker).path)
+            if FileSystem.kind(destination) != .missing {
+                guard holds(destination, Self.completeMarker) else {
+                    throw PipelineError(.runFolder, "\(destination) appeared during the run and was not written by Tangent; "
+                                        + "it was left alone: move it away and run again")
+                }
+                let old = root.appendingPathComponent(".\(id).old-\(UUID().uuidString)").path
+                try FileSystem.rename(destination, to: old)
+                try FileSystem.rename(temporary.path, to: destination)
+                try? FileSystem.removeTree(old)
+            } else {
+                try FileSystem.rename(temporary.path, to: destination)
+            }
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(.io, "cannot move the results of stage `\(id)` into \(destination)", cause: error)
         }
+    }
+
+    /// Keeps a failed stage's partial output as `<id>.failed/` (marked, never loaded as a result), replacing an
+    /// earlier one Tangent made; an empty attempt is just removed. Returns where the output was kept, if anywhere.
+    @discardableResult
+    func markFailed(_ id: String, temporary: URL) -> URL? {
+        let files = (try? FileSystem.regularFiles(under: temporary.path))?.filter { !Self.markers.contains($0) } ?? []
+        guard !files.isEmpty else {
+            try? FileSystem.removeTree(temporary.path)
+            return nil
+        }
+        let failed = failedURL(id).path
+        do {
+            try FileSystem.writeSmallFile(temporary.appendingPathComponent(Self.failedMarker).path, "\(getpid())\n")
+            try FileSystem.remove(temporary.appendingPathComponent(Self.completeMarker).path)
+            try FileSystem.remove(temporary.appendingPathComponent(Self.temporaryMarker).path)
+            if FileSystem.kind(failed) != .missing {
+                guard holds(failed, Self.failedMarker) else { return temporary }
+                try FileSystem.removeTree(failed)
+            }
+            try FileSystem.rename(temporary.path, to: failed)
+            return failedURL(id)
+        } catch {
+            return temporary
+        }
+    }
+
+    /// Removes a temporary stage folder at once (on interruption): renamed first, so that a stage still writing
+    /// cannot create new files in it, then removed.
+    func discard(_ temporary: URL) {
+        let doomed = temporary.path + "-discarded"
+        let path = (try? FileSystem.rename(temporary.path, to: doomed)) != nil ? doomed : temporary.path
+        for _ in 0..<5 where FileSystem.kind(path) != .missing {
+            try? FileSystem.removeTree(path)
+        }
+    }
+
+    /// Whether the finished result of stage `id` may be reused for `key`.
+    enum Reuse: Equatable {
+        /// No finished result, or one for another key: compute.
+        case absent
+        /// A finished result whose files changed (the reason names the file): compute, with a warning.
+        case changed(String)
+        /// All recorded files match.
+        case reusable(CompletionRecord)
+    }
+
+    /// Checks the finished result of stage `id` against `key` and its completion record (see
+    /// `CompletionRecord.check`). When files were hashed because their modification time changed (a copied
+    /// folder, say) and matched, the record takes the new times, so they are not hashed again next time.
+    func reuse(_ id: String, key: String, verify: Bool) -> Reuse {
+        let directory = stageURL(id)
+        let marker = directory.appendingPathComponent(Self.completeMarker)
+        guard let text = FileSystem.readSmallFile(marker.path) else { return .absent }
+        guard let record = CompletionRecord(json: text) else {
+            return .changed("its completion record \(Self.completeMarker) is not valid (or from an older Tangent)")
+        }
+        guard record.key == key else { return .absent }
+        let (change, refreshed) = record.check(in: directory, verify: verify)
+        if let change { return .changed(change) }
+        if refreshed != record { try? AtomicFile.write(Data(refreshed.json.utf8), to: marker) }
+        return .reusable(refreshed)
     }
 }
 

@@ -118,15 +118,36 @@ struct RunnerTests {
         #expect(stages.first { $0["id"]?.stringValue == "bad" }?["error"]?.stringValue == "kaputt")
     }
 
-    @Test("a stage folder with a stale or missing completion marker is recomputed")
+    @Test("a stage folder whose completion marker holds another key, or is not a valid record, is recomputed")
     func untrustedFolders() throws {
         let dir = try temporaryFolder()
         _ = try run(try load(chain), in: dir)
-        try FileManager.default.removeItem(at: dir.appendingPathComponent("twice/.complete"))
+        let marker = dir.appendingPathComponent("twice/.complete")
+        let record = try #require(CompletionRecord(json: String(contentsOf: marker, encoding: .utf8)))
+        try CompletionRecord(key: String(repeating: "0", count: 64), files: record.files).json
+            .write(to: marker, atomically: true, encoding: .utf8)
         try "not the key\n".write(to: dir.appendingPathComponent("other/.complete"), atomically: true, encoding: .utf8)
         let again = try run(try load(chain), in: dir)
         // Keys depend on upstream keys, not on whether upstream was recomputed: `total` stays valid.
         #expect(statuses(again) == ["src": .cached, "twice": .computed, "other": .computed, "total": .cached])
+        #expect(CompletionRecord(json: try String(contentsOf: marker, encoding: .utf8))?.key == record.key)
+    }
+
+    @Test("a stage folder without Tangent's completion marker is refused and left as it is, never replaced")
+    func foreignStageFolder() throws {
+        let dir = try temporaryFolder()
+        _ = try run(try load(chain), in: dir)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("twice/.complete"))
+        let before = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("twice").path).sorted()
+        #expect {
+            try run(try load(chain), in: dir)
+        } throws: { error in
+            let e = error as? PipelineError
+            return e?.code == .runFolder && e!.message.contains("\(dir.path)/twice was not written by Tangent")
+                && e!.message.contains("move or rename it")
+        }
+        let after = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("twice").path).sorted()
+        #expect(after == before)
     }
 
     @Test("the default run folder is runs/<pipeline>/<overrides or default>")

@@ -21,6 +21,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The run folder (default: runs/<pipeline>/<overrides or default>).") var out: String?
     @Flag(help: "Recompute every stage.") var force = false
     @Option(help: "Recompute this stage and everything downstream (repeatable).") var rerun: [String] = []
+    @Flag(help: "Check the SHA-256 of every output of a finished stage before reusing it.") var verify = false
+    @Flag(help: "When another tangent run is using the run folder, wait for it instead of failing.") var wait = false
 
     func run() throws {
         let resolved: ResolvedPipeline
@@ -30,8 +32,11 @@ struct RunCommand: ParsableCommand {
                                                            field: "--rerun",
                                                            suggestion: "stages: " + resolved.stages.map(\.id).joined(separator: ", "))]))
         }
-        var options = RunOptions(outputDirectory: out.map { URL(fileURLWithPath: $0) }, force: force, rerun: rerun)
+        var options = RunOptions(outputDirectory: out.map { URL(fileURLWithPath: $0) }, force: force, rerun: rerun,
+                                 verify: verify, waitForLock: wait)
         options.progress = ConsoleProgress()
+        options.handleInterrupts = true
+        options.resumeCommand = { rerun in Self.resumeInvocation(rerun: rerun) }
         do {
             let result = try PipelineRunner(options: options).run(resolved)
             let computed = result.records.filter { $0.status == .computed }.count
@@ -40,6 +45,27 @@ struct RunCommand: ParsableCommand {
         } catch let error as PipelineError {
             throw report(error)
         }
+    }
+
+    /// The command line that started this process, quoted for a POSIX shell (the program by its base name),
+    /// without `--force` and `--rerun` but with `--rerun` for each of `rerun`: it reuses what the interrupted run
+    /// finished and recomputes what it was asked to recompute and did not.
+    static func resumeInvocation(rerun: [String], arguments: [String] = CommandLine.arguments) -> String {
+        guard let program = arguments.first else { return "" }
+        var words = [URL(fileURLWithPath: program).lastPathComponent]
+        var rest = arguments.dropFirst()[...]
+        while let word = rest.popFirst() {
+            if word == "--force" || word.hasPrefix("--rerun=") { continue }
+            if word == "--rerun" { _ = rest.popFirst(); continue }
+            words.append(word)
+        }
+        words += rerun.flatMap { ["--rerun", $0] }
+        return words.map(shellQuoted).joined(separator: " ")
+    }
+
+    static func shellQuoted(_ word: String) -> String {
+        let plain = word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=,:@%+".contains($0)) }
+        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 
