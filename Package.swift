@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "TangentPipeline", targets: ["TangentPipeline"]),
         .library(name: "TangentNTK", targets: ["TangentNTK"]),
         .library(name: "TangentStages", targets: ["TangentStages"]),
+        .library(name: "TangentBench", targets: ["TangentBench"]),
         .library(name: "TangentCLI", targets: ["TangentCLI"]),
     ],
     dependencies: [
@@ -42,9 +43,13 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CMalloc",
+            path: "Sources/CMalloc"
+        ),
         .target(
             name: "TangentCore",
-            dependencies: ["CKernels", "COpenBLAS", "CZlib"]
+            dependencies: ["CKernels", "COpenBLAS", "CZlib", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]
         ),
         .target(
             name: "TangentPipeline",
@@ -52,15 +57,20 @@ let package = Package(
         ),
         .target(
             name: "TangentNTK",
-            dependencies: ["TangentCore", "CKernels"]
+            dependencies: ["TangentCore"]
         ),
         .target(
             name: "TangentStages",
             dependencies: ["TangentCore", "TangentNTK", "TangentPipeline"]
         ),
         .target(
+            name: "TangentBench",
+            dependencies: ["TangentCore", "TangentNTK", "TangentPipeline"]
+        ),
+        .target(
             name: "TangentCLI",
             dependencies: [
+                "TangentBench",
                 "TangentCore",
                 "TangentPipeline",
                 "TangentStages",
@@ -95,6 +105,10 @@ let package = Package(
             name: "TangentStagesTests",
             dependencies: ["TangentStages", "TangentNTK", "TangentPipeline", "TangentCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TangentBenchTests",
+            dependencies: ["TangentBench", "TangentCore"]
         ),
         .testTarget(
             name: "TangentCoreTests",

@@ -8,7 +8,7 @@
 #define TK_TWO_OVER_SQRT_PI 1.12837916709551257390
 
 #define TK_ACTIVATION(REAL, SUFFIX, TANH, ERF, EXP)                                                          \
-    void tk_activation_##SUFFIX(int kind, int64_t count, const REAL *h, REAL *phi, REAL *dphi) {            \
+    void tk_activation_##SUFFIX(tk_activation kind, int64_t count, const REAL *h, REAL *phi, REAL *dphi) {  \
         switch (kind) {                                                                                     \
         case TK_ACTIVATION_RELU:                                                                            \
             _Pragma("omp parallel for simd schedule(static) if (count > TK_PARALLEL_THRESHOLD)")           \
@@ -43,7 +43,7 @@
                 phi[i] = x * cdf;                                                                           \
             }                                                                                               \
             break;                                                                                          \
-        default: /* linear */                                                                               \
+        default: /* TK_ACTIVATION_LINEAR */                                                                 \
             _Pragma("omp parallel for simd schedule(static) if (count > TK_PARALLEL_THRESHOLD)")           \
             for (int64_t i = 0; i < count; i++) {                                                           \
                 if (dphi) dphi[i] = (REAL)1;                                                                \
@@ -52,7 +52,7 @@
             break;                                                                                          \
         }                                                                                                   \
     }                                                                                                       \
-    void tk_activation_inplace_##SUFFIX(int kind, int64_t count, REAL *h, REAL *dphi) {                     \
+    void tk_activation_inplace_##SUFFIX(tk_activation kind, int64_t count, REAL *h, REAL *dphi) {           \
         tk_activation_##SUFFIX(kind, count, h, h, dphi);                                                    \
     }
 

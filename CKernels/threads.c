@@ -1,4 +1,4 @@
-// Thread settings, CPU feature dispatch and wall-clock time.
+// Thread settings and CPU feature dispatch.
 #include "tangent_kernels.h"
 #include "internal.h"
 #include <omp.h>
@@ -20,21 +20,3 @@ int tk_cpu_has_avx512(void) {
 void tk_set_avx512_enabled(int enabled) { tk_avx512_enabled = enabled ? 1 : 0; }
 
 int tk_use_avx512(void) { return tk_avx512_enabled && tk_cpu_has_avx512(); }
-
-double tk_wall_seconds(void) { return omp_get_wtime(); }
-
-#include <malloc.h>
-
-void tk_retain_freed_memory(void) {
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
-    mallopt(M_TOP_PAD, 256 << 20);
-}
-
-#include <sys/resource.h>
-
-int64_t tk_peak_resident_bytes(void) {
-    struct rusage usage;
-    if (getrusage(RUSAGE_SELF, &usage) != 0) return -1;
-    return (int64_t)usage.ru_maxrss * 1024; /* Linux reports KiB */
-}

@@ -72,22 +72,24 @@ void tk_hadamard_inplace_f32(int64_t count, float *a, const float *b);
 void tk_add_row_vector_f64(int64_t rows, int64_t cols, const double *v, double *a, int64_t lda);
 void tk_add_row_vector_f32(int64_t rows, int64_t cols, const float *v, float *a, int64_t lda);
 
-/// Activation kinds for tk_activation_*.
-enum {
+/// Activation kinds for tk_activation_*. A closed C enum with a fixed 32-bit underlying type: Swift imports it as a
+/// frozen Swift enum `tk_activation: Int32` (cases `.TK_ACTIVATION_LINEAR`, …), so Swift callers cannot pass a stray
+/// integer and their switches over it are checked for exhaustiveness.
+typedef enum __attribute__((enum_extensibility(closed))) tk_activation : int32_t {
     TK_ACTIVATION_LINEAR = 0,
     TK_ACTIVATION_RELU = 1,
     TK_ACTIVATION_TANH = 2,
     TK_ACTIVATION_ERF = 3,
     TK_ACTIVATION_GELU = 4,
-};
+} tk_activation;
 
 /// phi[i] = φ(h[i]) and, when dphi is not NULL, dphi[i] = φ'(h[i]), in one pass. phi may alias h.
 /// φ per kind: linear x; relu max(x, 0); tanh; erf; gelu x·Φ(x) = (x/2)(1 + erf(x/√2)).
-void tk_activation_f64(int kind, int64_t count, const double *h, double *phi, double *dphi);
-void tk_activation_f32(int kind, int64_t count, const float *h, float *phi, float *dphi);
+void tk_activation_f64(tk_activation kind, int64_t count, const double *h, double *phi, double *dphi);
+void tk_activation_f32(tk_activation kind, int64_t count, const float *h, float *phi, float *dphi);
 /// h[i] = φ(h[i]) in place, and dphi[i] = φ'(h[i]) (of the old value) when dphi is not NULL.
-void tk_activation_inplace_f64(int kind, int64_t count, double *h, double *dphi);
-void tk_activation_inplace_f32(int kind, int64_t count, float *h, float *dphi);
+void tk_activation_inplace_f64(tk_activation kind, int64_t count, double *h, double *dphi);
+void tk_activation_inplace_f32(tk_activation kind, int64_t count, float *h, float *dphi);
 
 /// Per-sample Jacobian of a dense layer h = alpha·W·x (+ bias_alpha·b): for each sample μ < n, row μ of J
 /// (row stride ldj) gets alpha·delta[μ, i]·x[μ, j] at column col0 + i·fan_in + j (the gradient with respect to W,
@@ -116,13 +118,6 @@ int64_t tk_first_nonfinite_f32(int64_t count, const float *x);
 /// kernel threads, independent FMA chains in registers, the widest enabled vector ISA, for about
 /// `seconds` seconds.
 double tk_fma_peak_gflops_f64(double seconds);
-/// Process setting (glibc): keep freed blocks up to 32 MiB on the heap for reuse and do not trim the heap, so
-/// that loops allocating the same large arrays every step stop paying page faults.
-void tk_retain_freed_memory(void);
-/// Peak resident set size of the process so far, in bytes (getrusage), or -1.
-int64_t tk_peak_resident_bytes(void);
-/// Wall clock in seconds (monotonic).
-double tk_wall_seconds(void);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-import CKernels
+internal import CKernels
 import COpenBLAS
 
 /// The element types Tangent computes in: `Double` (float64) and `Float` (float32).
@@ -23,8 +23,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _hadamardInPlace(a: inout [Self], b: [Self])
     /// Upper triangle of Θ += alpha·F ⊙ (D·Dᵀ) (F nil: without the factor); false when scratch memory ran out.
     static func _gramHadamardAccumulate(n: Int, k: Int, d: [Self], f: [Self]?, alpha: Self, theta: inout [Self]) -> Bool
-    /// h ← φ(h) in place for the C kernel's activation `kind`, and φ'(h) into `derivative` when it is non-empty.
-    static func _activationInPlace(kind: Int32, h: inout [Self], derivative: inout [Self])
+    /// h ← φ(h) in place for the activation `kind`, and φ'(h) into `derivative` when it is non-empty.
+    static func _activationInPlace(kind: ActivationKind, h: inout [Self], derivative: inout [Self])
     static func _addRowVector(rows: Int, cols: Int, v: [Self], a: inout [Self])
     static func _scaleColumns(rows: Int, cols: Int, s: [Self], a: inout [Self])
     static func _sum(_ x: [Self]) -> Double
@@ -73,12 +73,12 @@ extension Double: TangentScalar {
     public static func _hadamardProduct(a: [Double], b: [Double], c: inout [Double]) {
         tk_hadamard_product_f64(Int64(c.count), a, b, &c)
     }
-    public static func _activationInPlace(kind: Int32, h: inout [Double], derivative: inout [Double]) {
+    public static func _activationInPlace(kind: ActivationKind, h: inout [Double], derivative: inout [Double]) {
         if derivative.isEmpty {
-            tk_activation_inplace_f64(kind, Int64(h.count), &h, nil)
+            tk_activation_inplace_f64(kind.kernel, Int64(h.count), &h, nil)
         } else {
             precondition(derivative.count == h.count, "derivative buffer size")
-            tk_activation_inplace_f64(kind, Int64(h.count), &h, &derivative)
+            tk_activation_inplace_f64(kind.kernel, Int64(h.count), &h, &derivative)
         }
     }
     public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Double], f: [Double]?, alpha: Double,
@@ -167,12 +167,12 @@ extension Float: TangentScalar {
     public static func _hadamardProduct(a: [Float], b: [Float], c: inout [Float]) {
         tk_hadamard_product_f32(Int64(c.count), a, b, &c)
     }
-    public static func _activationInPlace(kind: Int32, h: inout [Float], derivative: inout [Float]) {
+    public static func _activationInPlace(kind: ActivationKind, h: inout [Float], derivative: inout [Float]) {
         if derivative.isEmpty {
-            tk_activation_inplace_f32(kind, Int64(h.count), &h, nil)
+            tk_activation_inplace_f32(kind.kernel, Int64(h.count), &h, nil)
         } else {
             precondition(derivative.count == h.count, "derivative buffer size")
-            tk_activation_inplace_f32(kind, Int64(h.count), &h, &derivative)
+            tk_activation_inplace_f32(kind.kernel, Int64(h.count), &h, &derivative)
         }
     }
     public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Float], f: [Float]?, alpha: Float,

@@ -1,4 +1,3 @@
-import CKernels
 import TangentCore
 
 /// The activations of one forward pass over a batch, kept for the backward pass and for the NTK.
@@ -12,21 +11,24 @@ public struct ForwardPass: Sendable {
 }
 
 extension Activation {
-    var kernelKind: Int32 {
+    /// The fused element-wise pass of TangentCore that computes this activation and its derivative.
+    public var kind: ActivationKind {
         switch self {
-        case .linear: Int32(TK_ACTIVATION_LINEAR)
-        case .relu: Int32(TK_ACTIVATION_RELU)
-        case .tanh: Int32(TK_ACTIVATION_TANH)
-        case .erf: Int32(TK_ACTIVATION_ERF)
-        case .gelu: Int32(TK_ACTIVATION_GELU)
+        case .linear: .linear
+        case .relu: .relu
+        case .tanh: .tanh
+        case .erf: .erf
+        case .gelu: .gelu
         }
     }
 
     /// H ← φ(H) in place, returning φ'(H) when asked (one fused pass, C kernel).
     public func applyInPlace<Scalar: TangentScalar>(_ h: inout Matrix<Scalar>, derivative: Bool = true) -> Matrix<Scalar>? {
-        var dphi = [Scalar](repeating: 0, count: derivative ? h.count : 0)
-        Scalar._activationInPlace(kind: kernelKind, h: &h.elements, derivative: &dphi)
-        return derivative ? try! Matrix(rows: h.rows, columns: h.columns, elements: dphi) : nil
+        guard derivative else {
+            h.applyActivation(kind)
+            return nil
+        }
+        return h.applyActivationReturningDerivative(kind)
     }
 }
 

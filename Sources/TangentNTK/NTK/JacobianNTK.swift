@@ -1,10 +1,10 @@
-import CKernels
 import TangentCore
 
 extension MLP {
     /// The per-sample Jacobian of head `head`: J[μ, k] = ∂f_head(x_μ)/∂θ_k, N × (number of parameters), columns in
-    /// `flatParameters` order (W_1 row-major, b_1, W_2, …). Built by a C kernel from the backward signals; this is
-    /// the generic, materializing path used to check the factorized kernels.
+    /// `flatParameters` order (W_1 row-major, b_1, W_2, …). Built layer by layer from the backward signals by
+    /// `Matrix.setDenseLayerJacobian` (a C kernel); this is the generic, materializing path used to check the
+    /// factorized kernels.
     public func jacobian(_ x: Matrix<Double>, head: Int) throws -> Matrix<Double> {
         guard head >= 0 && head < architecture.outputs else {
             throw NumericsError(.invalidArgument, "head \(head) is outside 0..<\(architecture.outputs)")
@@ -25,11 +25,10 @@ extension MLP {
         var column = 0
         for l in 0..<layers {
             let s = architecture.scaling(layer: l)
-            let (fanOut, fanIn) = (weights[l].rows, weights[l].columns)
-            tk_dense_jacobian_f64(Int64(n), Int64(fanOut), Int64(fanIn), s.weightMultiplier,
-                                  architecture.bias ? s.biasMultiplier : 0, deltas[l].elements, Int64(fanOut),
-                                  pass.inputs[l].elements, Int64(fanIn), &j.elements, Int64(count), Int64(column))
-            column += fanOut * fanIn + (architecture.bias ? fanOut : 0)
+            column += try j.setDenseLayerJacobian(signals: deltas[l], inputs: pass.inputs[l],
+                                                  weightMultiplier: s.weightMultiplier,
+                                                  biasMultiplier: architecture.bias ? s.biasMultiplier : nil,
+                                                  atColumn: column)
         }
         return j
     }

@@ -1,9 +1,8 @@
 import ArgumentParser
+import TangentBench
 import TangentCore
-import TangentNTK
 
-/// The network and batch of the training and NTK benchmarks (the issues' reference case by default:
-/// N = 2048, d = 784, hidden [1024, 1024, 1024], relu, 10 outputs, ntk parametrization, float64).
+/// The command-line options of `ReferenceNetwork` (the training and NTK benchmarks' network and batch).
 struct ReferenceNetworkOptions: ParsableArguments {
     @Option(help: "Samples N.") var n = 2048
     @Option(help: "Input dimension d.") var d = 784
@@ -18,13 +17,9 @@ struct ReferenceNetworkOptions: ParsableArguments {
         guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--hidden must list positive widths") }
     }
 
-    /// Applies the thread budget and draws the model and a batch X (N × d) from `seed`.
-    func make(seed: UInt64) throws -> (MLP, Matrix<Double>, Xoshiro256StarStar) {
+    /// Applies the thread budget and returns the network.
+    func network() -> ReferenceNetwork {
         if let threads { Threads.setBudget(threads) }
-        var rng = Xoshiro256StarStar(seed: seed)
-        let arch = MLPArchitecture(inputDimension: d, hidden: widths, outputs: outputs, activation: .relu,
-                                   parametrization: .ntk)
-        let model = try MLP(architecture: arch, rng: &rng)
-        return (model, Matrix<Double>.randomNormal(rows: n, columns: d, using: &rng), rng)
+        return ReferenceNetwork(n: n, d: d, widths: widths, outputs: outputs)
     }
 }

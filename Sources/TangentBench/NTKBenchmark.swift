@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import TangentCore
 import TangentNTK
@@ -6,21 +5,55 @@ import TangentNTK
 /// `tangent bench ntk`: per-head empirical NTKs of an MLP by the factorized algorithm, in float64 and float32,
 /// against the measured FMA peak and OpenBLAS dsyrk in the same run, with the peak resident memory, and the generic
 /// Jacobian path on a smaller N for comparison.
-struct BenchNTKCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ntk",
-        abstract: "Empirical NTK (per-head kernels): GFLOP/s vs FMA peak and dsyrk, peak memory, generic Jacobian path.")
+public struct NTKBenchmark: Sendable {
+    public var network: ReferenceNetwork
+    /// Timed runs per precision (the best is reported).
+    public var repeats = 3
+    /// Samples for the generic Jacobian path (it materializes N × parameters per head).
+    public var genericN = 32
 
-    @OptionGroup var network: ReferenceNetworkOptions
-    @Option(help: "Timed runs per precision (the best is reported).") var repeats = 3
-    @Option(help: "Samples for the generic Jacobian path (it materializes N × parameters per head).") var genericN = 32
-    @Flag(help: "Print the figures as one JSON object.") var json = false
+    public init(network: ReferenceNetwork = ReferenceNetwork(), repeats: Int = 3, genericN: Int = 32) {
+        self.network = network
+        self.repeats = repeats
+        self.genericN = genericN
+    }
 
-    func run() throws {
+    public struct Report: Sendable {
+        public var network: ReferenceNetwork
+        public var threads: Int
+        /// The figures in report order: `gflop`, `float64_seconds`, `float64_gflops`, `float64_over_peak`, … .
+        public var figures: [(name: String, value: Double)]
+
+        /// The figure called `name` (nil when there is none).
+        public subscript(name: String) -> Double? { figures.first { $0.name == name }?.value }
+
+        /// The figures as one JSON object, in report order, rounded to 4 significant digits.
+        public var json: String {
+            "{" + figures.map { "\"\($0.name)\":\(rounded($0.value))" }.joined(separator: ",") + "}"
+        }
+
+        /// The figures as text, with the ratios to the FMA peak, to dsyrk and to the memory needed.
+        public var table: String {
+            func f(_ key: String) -> Double { self[key]! }
+            let (n, d, widths, outputs) = (network.n, network.d, network.widths, network.outputs)
+            let (time64, time32, fmaPeak, syrk) = (f("float64_seconds"), f("float32_seconds"), f("fma_peak_gflops"), f("dsyrk_gflops"))
+            let (genericN, genericSeconds, factorizedSeconds) = (Int(f("generic_n")), f("generic_seconds"), f("factorized_seconds_same_n"))
+            return """
+            Empirical NTK, per-head kernels: N = \(n), d = \(d), hidden \(widths), relu, C = \(outputs), \(threads) threads
+              work of the factorized algorithm   \(String(format: "%.1f", f("gflop"))) GFLOP
+              float64   \(String(format: "%7.3f", time64)) s   \(String(format: "%6.1f", f("float64_gflops"))) GFLOP/s   \(String(format: "%.0f%%", 100 * f("float64_over_peak"))) of FMA peak (\(String(format: "%.1f", fmaPeak)) GFLOP/s), \(String(format: "%.2f", f("float64_over_dsyrk")))× dsyrk (\(String(format: "%.1f", syrk)) GFLOP/s)
+              float32   \(String(format: "%7.3f", time32)) s   \(String(format: "%6.1f", f("float32_gflops"))) GFLOP/s
+              peak resident memory  \(String(format: "%.0f", f("peak_resident_mb"))) MB = \(String(format: "%.2f", f("peak_over_needed")))× the \(String(format: "%.0f", f("inputs_weights_activations_outputs_mb"))) MB of inputs + weights + activations (forward and backward) + outputs (goal ≤ 1.3)
+              generic Jacobian path, N = \(genericN): \(String(format: "%.3f", genericSeconds)) s vs factorized \(String(format: "%.4f", factorizedSeconds)) s (\(String(format: "%.0f", genericSeconds / factorizedSeconds))×)
+            """
+        }
+    }
+
+    /// Runs the measurements; `log` receives progress lines.
+    public func run(log: (String) -> Void) throws -> Report {
         var (model, x, rng) = try network.make(seed: 3)
         let arch = model.architecture, widths = network.widths
-        let (n, d, outputs) = (network.n, network.d, network.outputs)
-        func log(_ s: String) { FileHandle.standardError.write(Data(("  " + s + "\n").utf8)) }
+        let (n, d) = (network.n, network.d)
 
         // float64 first, so that the process's peak resident memory is this computation's.
         log("float64 kernels (\(repeats) runs, best time; memory from the first)…")
@@ -61,7 +94,7 @@ struct BenchNTKCommand: ParsableCommand {
         ])
 
         let flops = Self.factorizedFlops(arch, n: n)
-        let figures: [(String, Double)] = [
+        let figures: [(name: String, value: Double)] = [
             ("gflop", flops * 1e-9), ("float64_seconds", time64), ("float64_gflops", flops / time64 * 1e-9),
             ("float64_over_peak", flops / time64 * 1e-9 / fmaPeak), ("float64_over_dsyrk", flops / time64 * 1e-9 / syrk),
             ("float32_seconds", time32), ("float32_gflops", flops / time32 * 1e-9), ("fma_peak_gflops", fmaPeak),
@@ -70,24 +103,12 @@ struct BenchNTKCommand: ParsableCommand {
             ("peak_over_needed", Double(peak) / Double(modelBytes)),
             ("generic_n", Double(xs.rows)), ("generic_seconds", times[0]), ("factorized_seconds_same_n", times[1]),
         ]
-        if json {
-            print("{" + figures.map { "\"\($0.0)\":\(rounded($0.1))" }.joined(separator: ",") + "}")
-            return
-        }
-        func f(_ key: String) -> Double { figures.first { $0.0 == key }!.1 }
-        print("""
-        Empirical NTK, per-head kernels: N = \(n), d = \(d), hidden \(widths), relu, C = \(outputs), \(Threads.kernelThreads) threads
-          work of the factorized algorithm   \(String(format: "%.1f", f("gflop"))) GFLOP
-          float64   \(String(format: "%7.3f", time64)) s   \(String(format: "%6.1f", f("float64_gflops"))) GFLOP/s   \(String(format: "%.0f%%", 100 * f("float64_over_peak"))) of FMA peak (\(String(format: "%.1f", fmaPeak)) GFLOP/s), \(String(format: "%.2f", f("float64_over_dsyrk")))× dsyrk (\(String(format: "%.1f", syrk)) GFLOP/s)
-          float32   \(String(format: "%7.3f", time32)) s   \(String(format: "%6.1f", f("float32_gflops"))) GFLOP/s
-          peak resident memory  \(String(format: "%.0f", f("peak_resident_mb"))) MB = \(String(format: "%.2f", f("peak_over_needed")))× the \(String(format: "%.0f", f("inputs_weights_activations_outputs_mb"))) MB of inputs + weights + activations (forward and backward) + outputs (goal ≤ 1.3)
-          generic Jacobian path, N = \(xs.rows): \(String(format: "%.3f", times[0])) s vs factorized \(String(format: "%.4f", times[1])) s (\(String(format: "%.0f", times[0] / times[1]))×)
-        """)
+        return Report(network: network, threads: Threads.kernelThreads, figures: figures)
     }
 
     /// Flops of the factorized algorithm: forward GEMMs, the layer-factor Grams, and per head the backward-signal
     /// GEMMs, the signal Grams and the Hadamard accumulations (SYRK counted as N(N+1)·k).
-    static func factorizedFlops(_ arch: MLPArchitecture, n: Int) -> Double {
+    public static func factorizedFlops(_ arch: MLPArchitecture, n: Int) -> Double {
         let w = arch.widths.map(Double.init), nn = Double(n), l1 = arch.layerCount
         var flops = 0.0
         for l in 0..<(l1 - 1) { flops += 2 * nn * w[l] * w[l + 1] }        // forward (hidden layers)

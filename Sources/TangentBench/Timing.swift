@@ -4,7 +4,7 @@ import TangentCore
 ///
 /// Rounds interleave the methods (A, B, C, A, B, C, …) so that slow drifts in machine load hit all of them
 /// alike, and the minimum is reported because it is the least disturbed measurement on a shared machine.
-func interleavedBestTimes(repeats: Int, _ bodies: [() -> Void]) -> [Double] {
+public func interleavedBestTimes(repeats: Int, _ bodies: [() -> Void]) -> [Double] {
     for body in bodies { body() }
     var best = [Double](repeating: .infinity, count: bodies.count)
     for _ in 0..<max(repeats, 1) {
@@ -18,7 +18,7 @@ func interleavedBestTimes(repeats: Int, _ bodies: [() -> Void]) -> [Double] {
 }
 
 /// Rounds for display and JSON (4 significant digits).
-func rounded(_ x: Double) -> Double {
+public func rounded(_ x: Double) -> Double {
     guard x.isFinite, x != 0 else { return x }
     let digits = 4 - Int((log10(abs(x))).rounded(.up))
     let scale = pow(10.0, Double(digits))
