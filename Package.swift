@@ -65,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "TangentBench",
-            dependencies: ["TangentCore", "TangentNTK", "TangentPipeline"]
+            dependencies: ["TangentCore", "TangentNTK", "TangentPipeline", "TangentStages"]
         ),
         .target(
             name: "TangentCLI",

@@ -108,7 +108,7 @@ func jsonQuoted(_ s: String) -> String {
 /// - A key repeated in one object keeps its last value (RFC 8259 leaves duplicates to the implementation).
 ///
 /// Every error is a `Failure` that names the byte offset and the problem.
-enum JSONReader {
+public enum JSONReader {
     /// The deepest nesting of arrays and objects accepted (`[[…]]` 512 levels deep is accepted, 513 is refused).
     static let maximumDepth = 512
 
@@ -120,12 +120,12 @@ enum JSONReader {
     }
 
     /// Parses JSON text (a Swift string is always valid Unicode; use `parse(_:)` on bytes to check the encoding).
-    static func parse(_ text: String) throws -> Value {
+    public static func parse(_ text: String) throws -> Value {
         try parse(Array(text.utf8))
     }
 
     /// Parses JSON bytes (`[UInt8]`, `Data`, …), refusing input that is not UTF-8.
-    static func parse<Bytes: Collection>(_ bytes: Bytes) throws -> Value where Bytes.Element == UInt8 {
+    public static func parse<Bytes: Collection>(_ bytes: Bytes) throws -> Value where Bytes.Element == UInt8 {
         var reader = Reader(bytes: Array(bytes))
         return try reader.document()
     }
