@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TangentCoreTests",
-            dependencies: ["TangentCore"],
+            dependencies: ["TangentCore", "CZlib"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -22,7 +22,9 @@ public struct SystemCallError: Error, Sendable, CustomStringConvertible {
 /// Whole-file reads, and atomic whole-file writes (temporary file in the same directory, fsync, rename).
 /// Failures are `NPYError` `.io` naming the path and the operating system's reason.
 enum FileIO {
-    static func read(_ url: URL) throws -> Data {
+    /// The whole file. A file larger than `cap` is refused with `.tooLarge` before anything is allocated (and
+    /// reading stops with the same error if the file grows past the cap meanwhile).
+    static func read(_ url: URL, cap: MemoryCap = MemoryCap(nil)) throws -> Data {
         let path = url.path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw failure(errno, "cannot open the file for reading", "open", path) }
@@ -33,11 +35,21 @@ enum FileIO {
             throw NPYError(.io, "cannot read: the path is not a regular file (is it a directory?). Pass the path "
                            + "of a .npy or .npz file.", source: path)
         }
+        let size = max(Int(info.st_size), 0)
+        guard cap.allows(size) else {
+            throw cap.error("the file is \(ByteCount.text(size, exact: true))", source: path)
+        }
         // Read until end of file into a buffer sized from fstat, growing it if the file grew meanwhile.
-        var data = Data(count: max(Int(info.st_size), 0) + 1)
+        var data = Data(count: size + 1)
         var filled = 0
         while true {
-            if filled == data.count { data.count += max(data.count, 65536) }
+            if filled == data.count {
+                guard cap.allows(filled) else {
+                    throw cap.error("the file grew to more than \(ByteCount.text(filled, exact: true)) while it was "
+                                    + "read", source: path)
+                }
+                data.count += max(data.count, 65536)
+            }
             let n = data.withUnsafeMutableBytes { buffer -> Int in
                 guard let base = buffer.baseAddress else { return 0 }
                 return systemRead(fd, base + filled, buffer.count - filled)

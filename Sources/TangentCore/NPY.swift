@@ -35,8 +35,11 @@ public enum NPY {
     }
 
     /// Reads a `.npy` file. Errors name the file's path.
-    public static func read(contentsOf url: URL) throws -> NPYArray {
-        let data = try FileIO.read(url)
+    ///
+    /// - Parameter maximumSize: a file larger than this many bytes is refused with `.tooLarge` before it is
+    ///   read; nil (the default) means the memory available (`Machine.availableMemoryBytes`).
+    public static func read(contentsOf url: URL, maximumSize: Int? = nil) throws -> NPYArray {
+        let data = try FileIO.read(url, cap: MemoryCap(maximumSize))
         return try decode(data, source: url.path)
     }
 

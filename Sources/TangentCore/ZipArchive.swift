@@ -80,8 +80,54 @@ enum ZipArchive {
     }
 
     /// Calls `body` with the uncompressed, CRC-checked contents of `entry`.
-    static func withContents<R>(of entry: Entry, in bytes: UnsafeRawBufferPointer, source: String,
+    ///
+    /// A member whose uncompressed size exceeds `cap` is refused with `.tooLarge` before anything is
+    /// allocated for it (a DEFLATE member's recorded size is checked before inflating; inflating then stops
+    /// if the data would produce more than that size).
+    static func withContents<R>(of entry: Entry, in bytes: UnsafeRawBufferPointer, source: String, cap: MemoryCap,
                                 _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let memberSource = "\(source):\(entry.name)"
+        let data = try storedData(of: entry, in: bytes, source: source)
+        if entry.method == 0 {
+            guard cap.allows(entry.uncompressedSize) else {
+                throw cap.error("member '\(entry.name)' holds \(ByteCount.text(entry.uncompressedSize, exact: true))",
+                                source: memberSource)
+            }
+            try checkCRC(entry, data, memberSource)
+            return try body(data)
+        }
+        guard entry.uncompressedSize <= entry.compressedSize * maxDeflateRatio + 1024,
+              let expected = Int(exactly: entry.uncompressedSize) else {
+            throw corrupt("member '\(entry.name)' claims to inflate from \(entry.compressedSize) to "
+                          + "\(entry.uncompressedSize) bytes, more than DEFLATE can produce", memberSource)
+        }
+        guard cap.allows(expected) else {
+            throw cap.error("member '\(entry.name)' decompresses to \(ByteCount.text(expected, exact: true))",
+                            source: memberSource)
+        }
+        let inflated: Data
+        do {
+            inflated = try Zlib.inflateRaw(data, expectedSize: expected)
+        } catch {
+            let problem = switch error {
+            case .corrupt(let message): "its DEFLATE data is invalid (\(message))"
+            case .tooShort(let produced): "it inflates to \(produced) bytes, not the \(expected) recorded"
+            case .tooLong: "it inflates to more than the \(expected) bytes recorded"
+            }
+            throw corrupt("member '\(entry.name)': \(problem)", memberSource)
+        }
+        return try inflated.withUnsafeBytes { buffer in
+            try checkCRC(entry, buffer, memberSource)
+            return try body(buffer)
+        }
+    }
+
+    /// The bytes `entry` occupies in the archive (compressed, for DEFLATE), after checking that it is not
+    /// encrypted, uses STORED or DEFLATE, has a matching local file header, lies inside the archive, and (if
+    /// STORED) records equal compressed and uncompressed sizes. Reads only the local header: nothing is
+    /// decompressed or checksummed.
+    static func storedData(of entry: Entry, in bytes: UnsafeRawBufferPointer,
+                           source: String) throws -> UnsafeRawBufferPointer {
         let memberSource = "\(source):\(entry.name)"
         if entry.flags & 1 != 0 {
             throw NPYError(.unsupportedCompression,
@@ -113,38 +159,19 @@ enum ZipArchive {
             throw corrupt("member '\(entry.name)': its \(entry.compressedSize) bytes of data run past the end of the "
                           + "\(bytes.count)-byte archive (truncated?)", memberSource)
         }
-        if entry.method == 0 {
-            guard entry.compressedSize == entry.uncompressedSize else {
-                throw corrupt("stored member '\(entry.name)' has compressed size \(entry.compressedSize) but "
-                              + "uncompressed size \(entry.uncompressedSize)", memberSource)
-            }
-            try checkCRC(entry, data, memberSource)
-            return try body(data)
+        if entry.method == 0, entry.compressedSize != entry.uncompressedSize {
+            throw corrupt("stored member '\(entry.name)' has compressed size \(entry.compressedSize) but "
+                          + "uncompressed size \(entry.uncompressedSize)", memberSource)
         }
-        guard entry.uncompressedSize <= entry.compressedSize * maxDeflateRatio + 1024,
-              let expected = Int(exactly: entry.uncompressedSize) else {
-            throw corrupt("member '\(entry.name)' claims to inflate from \(entry.compressedSize) to "
-                          + "\(entry.uncompressedSize) bytes, more than DEFLATE can produce", memberSource)
-        }
-        let inflated: Data
-        do {
-            inflated = try Zlib.inflateRaw(data, expectedSize: expected)
-        } catch {
-            let problem = switch error {
-            case .corrupt(let message): "its DEFLATE data is invalid (\(message))"
-            case .tooShort(let produced): "it inflates to \(produced) bytes, not the \(expected) recorded"
-            case .tooLong: "it inflates to more than the \(expected) bytes recorded"
-            }
-            throw corrupt("member '\(entry.name)': \(problem)", memberSource)
-        }
-        return try inflated.withUnsafeBytes { buffer in
-            try checkCRC(entry, buffer, memberSource)
-            return try body(buffer)
-        }
+        return data
     }
 
-    private static func checkCRC(_ entry: Entry, _ data: UnsafeRawBufferPointer, _ source: String) throws {
-        let actual = Zlib.crc32(data)
+    static func checkCRC(_ entry: Entry, _ data: UnsafeRawBufferPointer, _ source: String) throws {
+        try checkCRC(entry, actual: Zlib.crc32(data), source)
+    }
+
+    /// Compares the CRC-32 `actual` of a member's data with the one the archive records.
+    static func checkCRC(_ entry: Entry, actual: UInt32, _ source: String) throws {
         guard actual == entry.crc32 else {
             throw corrupt("CRC-32 mismatch in member '\(entry.name)': the archive records \(hex32(entry.crc32)) but "
                           + "the data hashes to \(hex32(actual))", source)
