@@ -18,13 +18,8 @@ public enum NPY {
         var data = Data()
         data.reserveCapacity(header.count + array.storage.count * array.dtype.itemSize)
         data.append(contentsOf: header)
-        switch array.storage {
-        case .float64(let v): NPYElements.appendLittleEndian(v, to: &data)
-        case .float32(let v): NPYElements.appendLittleEndian(v, to: &data)
-        case .int64(let v): NPYElements.appendLittleEndian(v, to: &data)
-        case .int32(let v): NPYElements.appendLittleEndian(v, to: &data)
-        case .uint8(let v): NPYElements.appendLittleEndian(v, to: &data)
-        case .bool(let v): NPYElements.appendBools(v, to: &data)
+        NPYElements.forEachLittleEndianChunk(of: array.storage) { chunk in
+            if let base = chunk.baseAddress { data.append(base.assumingMemoryBound(to: UInt8.self), count: chunk.count) }
         }
         return data
     }
@@ -44,10 +39,14 @@ public enum NPY {
     }
 
     /// Writes `array` to `url` atomically: the bytes go to a temporary file in the same directory, which is
-    /// flushed to disk and then renamed over `url`, so readers never see a partial file.
+    /// flushed to disk and then renamed over `url`, so readers never see a partial file. The elements are
+    /// written from the array's own memory in large pieces; the file's bytes are never gathered in memory.
     public static func write(_ array: NPYArray, to url: URL) throws {
         try checkConsistent(array, source: url.path)
-        try FileIO.writeAtomically(encode(array), to: url)
+        let file = try AtomicOutputFile(url: url)
+        try file.write(NPYHeader.encode(dtype: array.dtype, shape: array.shape))
+        try NPYElements.forEachLittleEndianChunk(of: array.storage) { try file.write($0) }
+        try file.commit(sync: true)
     }
 
     // MARK: - Internals

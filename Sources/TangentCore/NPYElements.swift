@@ -53,6 +53,65 @@ enum NPYElements {
         }
     }
 
+    /// The largest piece of element bytes handed out at once by `forEachLittleEndianChunk`.
+    static let chunkBytes = 1 << 26
+    /// The size of the buffer used to byte-swap or convert elements on their way to a file.
+    static let stagingBytes = 1 << 20
+
+    /// Calls `body` with the little-endian bytes of `values`, in order, in pieces of at most `chunkBytes`:
+    /// views of the elements' own memory on little-endian hosts (no copy), byte-swapped copies in one reused
+    /// `stagingBytes` buffer on big-endian hosts. Bools are their own bytes (0 or 1). Nothing is called for
+    /// no elements.
+    static func forEachLittleEndianChunk<T: NPYElement>(_ values: UnsafeBufferPointer<T>,
+                                                        _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let stride = MemoryLayout<T>.stride
+        if hostIsLittleEndian || stride == 1 {
+            try forEachChunk(UnsafeRawBufferPointer(values), body)
+            return
+        }
+        let perChunk = max(1, stagingBytes / stride)
+        var staging = [T]()
+        staging.reserveCapacity(min(perChunk, values.count))
+        var start = 0
+        while start < values.count {
+            let end = min(values.count, start + perChunk)
+            staging.removeAll(keepingCapacity: true)
+            for value in values[start..<end] { staging.append(value.byteSwappedElement) }
+            try staging.withUnsafeBytes(body)
+            start = end
+        }
+    }
+
+    /// Bools are stored as their own bytes (0 or 1).
+    static func forEachLittleEndianChunk(_ values: UnsafeBufferPointer<Bool>,
+                                         _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try forEachChunk(UnsafeRawBufferPointer(values), body)
+    }
+
+    /// `raw` in pieces of at most `chunkBytes`.
+    private static func forEachChunk(_ raw: UnsafeRawBufferPointer,
+                                     _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var start = 0
+        while start < raw.count {
+            let end = min(raw.count, start + chunkBytes)
+            try body(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+            start = end
+        }
+    }
+
+    /// `forEachLittleEndianChunk` over the elements of `storage`: the bytes `.npy` files hold after the header.
+    static func forEachLittleEndianChunk(of storage: NPYStorage,
+                                         _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        switch storage {
+        case .float64(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .float32(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .int64(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .int32(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .uint8(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .bool(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        }
+    }
+
     /// Reorders elements stored in Fortran (column-major) order for `shape` into C (row-major) order.
     /// `values.count` must be the product of `shape`.
     static func fortranToC<T>(_ values: [T], shape: [Int]) -> [T] {

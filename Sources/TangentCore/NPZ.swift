@@ -61,9 +61,15 @@ public enum NPZ {
         }
     }
 
-    /// Writes `arrays` to `url` as an `.npz` archive, atomically (temporary file, fsync, rename).
+    /// Writes `arrays` to `url` as an `.npz` archive, atomically (temporary file, fsync, rename), with the
+    /// bytes of `encode(arrays)`.
+    ///
+    /// Streams: each member's CRC-32 is computed over its elements in place, then its local header and its
+    /// bytes are written straight from the array's memory in large pieces, and the central directory last.
+    /// Beyond the arrays themselves, memory use is the central directory and, on big-endian hosts only, a
+    /// 1 MiB buffer for byte-swapping.
     public static func write(_ arrays: [(name: String, array: NPYArray)], to url: URL) throws {
-        try FileIO.writeAtomically(encode(arrays, forceZip64: false, source: url.path), to: url)
+        try write(arrays, to: url, forceZip64: false)
     }
 
     // MARK: - Internals
@@ -73,6 +79,23 @@ public enum NPZ {
                        source: String = "<memory>") throws -> Data {
         try checkNames(arrays, source: source)
         return ZipArchive.write(arrays.map { ($0.name + ".npy", NPY.encode($0.array)) }, forceZip64: forceZip64)
+    }
+
+    static func write(_ arrays: [(name: String, array: NPYArray)], to url: URL, forceZip64: Bool) throws {
+        try checkNames(arrays, source: url.path)
+        let file = try AtomicOutputFile(url: url)
+        var zip = ZipArchiveWriter(forceZip64: forceZip64)
+        for (name, array) in arrays {
+            let header = NPYHeader.encode(dtype: array.dtype, shape: array.shape)
+            var crc = header.withUnsafeBytes { Zlib.crc32($0) }
+            NPYElements.forEachLittleEndianChunk(of: array.storage) { crc = Zlib.crc32($0, continuing: crc) }
+            let size = header.count + array.storage.count * array.dtype.itemSize
+            try file.write(zip.localHeader(name: name + ".npy", size: UInt64(size), crc: crc))
+            try file.write(header)
+            try NPYElements.forEachLittleEndianChunk(of: array.storage) { try file.write($0) }
+        }
+        try file.write(zip.trailer())
+        try file.commit(sync: true)
     }
 
     /// Refuses empty, repeated or over-long names, and arrays whose shape does not match their storage.
