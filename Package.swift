@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(
@@ -44,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "TangentCore",
-            dependencies: ["CKernels", "COpenBLAS", "CZlib"]
+            dependencies: ["CKernels", "COpenBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "TangentPipeline",
