@@ -142,3 +142,38 @@ enum NPYElements {
         }
     }
 }
+
+extension NPYElements {
+    /// Converts `target.count` elements of `dtype` stored in `raw` (which must hold at least that many; any
+    /// alignment) to `Double` into `target`: float32 and the integer types exactly (int64 beyond ±2^53
+    /// rounds), bool to 0 or 1.
+    static func convertToDoubles(_ raw: UnsafeRawBufferPointer, dtype: NPYDType, bigEndian: Bool,
+                                 into target: UnsafeMutableBufferPointer<Double>) {
+        switch dtype {
+        case .float64: convert(raw, bigEndian, into: target) { (x: Double) in x }
+        case .float32: convert(raw, bigEndian, into: target) { (x: Float) in Double(x) }
+        case .int64: convert(raw, bigEndian, into: target) { (x: Int64) in Double(x) }
+        case .int32: convert(raw, bigEndian, into: target) { (x: Int32) in Double(x) }
+        case .uint8: convert(raw, false, into: target) { (x: UInt8) in Double(x) }
+        case .bool: convert(raw, false, into: target) { (x: UInt8) in x != 0 ? 1 : 0 }
+        }
+    }
+
+    private static func convert<T: NPYElement & BitwiseCopyable>(
+        _ raw: UnsafeRawBufferPointer, _ bigEndian: Bool, into target: UnsafeMutableBufferPointer<Double>,
+        _ transform: (T) -> Double
+    ) {
+        let stride = MemoryLayout<T>.stride
+        precondition(raw.count >= target.count * stride, "not enough bytes for the elements")
+        if T.self == Double.self, bigEndian != hostIsLittleEndian, let source = raw.baseAddress,
+           let destination = target.baseAddress {
+            UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: target.count * stride)
+            return
+        }
+        let swap = stride > 1 && bigEndian == hostIsLittleEndian
+        for i in 0..<target.count {
+            let value = raw.loadUnaligned(fromByteOffset: i * stride, as: T.self)
+            target[i] = transform(swap ? value.byteSwappedElement : value)
+        }
+    }
+}
