@@ -82,16 +82,16 @@ public struct PipelineRunner {
             "inputs": .object(inputs), "seed": .int(pipeline.seed), "precision": .string(pipeline.precision.rawValue),
             "toolkit": .string(options.toolkitVersion),
         ]).canonicalJSON
-        return SHA256.hex(canonical)
+        return SHA256Sum.hex(of: canonical)
     }
 
+    /// SHA-256 of the file at `path`, read in 1 MiB pieces (input files may be larger than memory).
     private func fileDigest(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PipelineError(.io, "cannot read input file \(path)")
+        do {
+            return try SHA256Sum.hexOfFile(at: URL(fileURLWithPath: path))
+        } catch {
+            throw PipelineError(.io, "cannot read input file \(path)", cause: error)
         }
-        var h = SHA256()
-        h.update(data)
-        return h.hexDigest()
     }
 
     /// Runs `pipeline` and returns what each stage did.
