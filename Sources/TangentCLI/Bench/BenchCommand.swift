@@ -6,7 +6,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Performance figures, each with its ratio to a reference measured in the same run.",
-        subcommands: [BenchGramCommand.self, BenchEngineCommand.self, BenchTrainCommand.self, BenchNTKCommand.self]
+        subcommands: [BenchGramCommand.self, BenchEngineCommand.self, BenchTrainCommand.self, BenchNTKCommand.self,
+                      BenchSHA256Command.self]
     )
 }
 
