@@ -45,7 +45,8 @@ public final class MappedNPY: @unchecked Sendable {
     }
 
     private let backing: Backing
-    /// Whether accessors release the pages they copied (internal, so tests can measure the difference).
+    /// Whether accessors release the pages they copied. Internal, for tests that measure the difference; set
+    /// it before the object is shared (it is the one mutable property of this otherwise immutable type).
     var releasesPages = true
 
     /// Opens the `.npy` file at `url`.
