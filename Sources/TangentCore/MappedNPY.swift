@@ -54,7 +54,7 @@ public final class MappedNPY: @unchecked Sendable {
     /// - Parameter maximumSize: only used for files that must be decoded whole (Fortran order): such a file
     ///   whose data exceeds this many bytes is refused with `.tooLarge`. nil (the default) means the memory
     ///   available (`Machine.availableMemoryBytes`).
-    public convenience init(contentsOf url: URL, maximumSize: Int? = nil) throws {
+    public convenience init(url: URL, maximumSize: Int? = nil) throws {
         let source = url.path
         let (fd, size) = try FileMapping.openRegularFile(url)
         defer { _ = close(fd) }

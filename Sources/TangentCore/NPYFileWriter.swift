@@ -47,6 +47,8 @@ public final class NPYFileWriter {
     public let byteCount: Int
     /// Elements appended so far.
     public private(set) var elementsWritten = 0
+    /// True once `finish` has moved the file into place.
+    public private(set) var isFinished = false
 
     private var file: AtomicOutputFile?
     private var hasher = SHA256Sum.Hasher()
@@ -122,6 +124,7 @@ public final class NPYFileWriter {
             throw error
         }
         self.file = nil
+        isFinished = true
         return Record(url: url, byteCount: byteCount, sha256: hasher.hexDigest())
     }
 

@@ -12,7 +12,7 @@ import Testing
     @Test("fixtures of every dtype and shape read as NPY.read does", arguments: Expected.dtypeTags, Expected.shapeTags)
     func fixtures(dtype: String, shape: String) throws {
         let url = try Fixture.url("\(dtype)_\(shape).npy")
-        let mapped = try MappedNPY(contentsOf: url)
+        let mapped = try MappedNPY(url: url)
         let array = try NPY.read(contentsOf: url)
         #expect(mapped.shape == array.shape)
         #expect(mapped.dtype == array.dtype)
@@ -29,7 +29,7 @@ import Testing
     ])
     func byteOrdersAndLayouts(file: String, mapped isMapped: Bool) throws {
         let url = try Fixture.url(file)
-        let mapped = try MappedNPY(contentsOf: url)
+        let mapped = try MappedNPY(url: url)
         let array = try NPY.read(contentsOf: url)
         #expect(mapped.isMapped == isMapped)
         #expect(mapped.shape == array.shape)
@@ -41,7 +41,7 @@ import Testing
             let matrix = try mapped.matrix(at: leading)
             #expect(matrix.elements == Array(want[0..<(array.shape[last] * array.shape[last + 1])]))
         }
-        #expect(npyError { _ = try MappedNPY(contentsOf: url, maximumSize: 0) }?.code == (isMapped ? nil : .tooLarge))
+        #expect(npyError { _ = try MappedNPY(url: url, maximumSize: 0) }?.code == (isMapped ? nil : .tooLarge))
     }
 
     @Test func slicesOfA4DArray() throws {
@@ -58,7 +58,7 @@ import Testing
             }
             try NPY.write(array, to: url)
             let expected = array.asDoubles()
-            let mapped = try MappedNPY(contentsOf: url)
+            let mapped = try MappedNPY(url: url)
             #expect(mapped.shape == [t, c, n, n] && mapped.dtype == dtype)
             for ti in 0..<t {
                 for ci in 0..<c {
@@ -81,7 +81,7 @@ import Testing
 
     @Test func outOfRangeRequestsAreShapeMismatchNamingTheProblem() throws {
         let url = try Fixture.url("f8_2x3x4.npy")
-        let mapped = try MappedNPY(contentsOf: url)
+        let mapped = try MappedNPY(url: url)
         let cases: [(() throws -> Void, String)] = [
             ({ _ = try mapped.doubles(range: 20..<25) }, "outside the 24 elements"),
             ({ _ = try mapped.doubles(range: -1..<2) }, "outside the 24 elements"),
@@ -89,7 +89,7 @@ import Testing
             ({ _ = try mapped.matrix(at: [2]) }, "index 2 on axis 0 is out of range"),
             ({ _ = try mapped.matrix(at: [0], rows: 0..<4) }, "do not fit the 3 × 4 slices"),
             ({ _ = try mapped.matrix(at: [0], columns: 3..<5) }, "do not fit"),
-            ({ _ = try MappedNPY(contentsOf: try Fixture.url("f8_5.npy")).matrix(at: []) }, "rank 1"),
+            ({ _ = try MappedNPY(url: try Fixture.url("f8_5.npy")).matrix(at: []) }, "rank 1"),
         ]
         for (body, fact) in cases {
             let error = try #require(npyError(body))
@@ -106,7 +106,7 @@ import Testing
     func damagedFixtures(file: String) throws {
         let url = try Fixture.url(file)
         let expected = try #require(npyError { _ = try NPY.read(contentsOf: url) })
-        let error = try #require(npyError { _ = try MappedNPY(contentsOf: url) })
+        let error = try #require(npyError { _ = try MappedNPY(url: url) })
         #expect(error.code == expected.code)
         #expect(error.message == expected.message)
         #expect(error.source == url.path)
@@ -121,7 +121,7 @@ import Testing
                 let url = directory.appendingPathComponent("cut.npy")
                 try data.prefix(length).write(to: url)
                 let expected = npyError { _ = try NPY.decode(data.prefix(length), source: url.path) }
-                let error = npyError { _ = try MappedNPY(contentsOf: url) }
+                let error = npyError { _ = try MappedNPY(url: url) }
                 #expect(error?.code == .truncated, "\(name) cut to \(length) bytes")
                 #expect(error?.message == expected?.message)
             }
@@ -131,11 +131,11 @@ import Testing
                                         payload: [1, 2, 3])
         let url = directory.appendingPathComponent("huge.npy")
         try huge.write(to: url)
-        let error = try #require(npyError { _ = try MappedNPY(contentsOf: url) })
+        let error = try #require(npyError { _ = try MappedNPY(url: url) })
         #expect(error.code == .truncated)
         #expect(error.message.contains("8796093022208 bytes but only 3 bytes follow"))
-        #expect(npyError { _ = try MappedNPY(contentsOf: directory) }?.code == .io)
-        #expect(npyError { _ = try MappedNPY(contentsOf: directory.appendingPathComponent("missing.npy")) }?.code == .io)
+        #expect(npyError { _ = try MappedNPY(url: directory) }?.code == .io)
+        #expect(npyError { _ = try MappedNPY(url: directory.appendingPathComponent("missing.npy")) }?.code == .io)
     }
 
     @Test func readingSlicesOneAtATimeReleasesTheirPages() throws {
@@ -149,7 +149,7 @@ import Testing
         try writer.finish(sync: false)
 
         func residentKiB(released: Bool) throws -> (peak: Int, end: Int) {
-            let mapped = try MappedNPY(contentsOf: url)
+            let mapped = try MappedNPY(url: url)
             mapped.releasesPages = released
             var peak = 0
             for s in 0..<t {

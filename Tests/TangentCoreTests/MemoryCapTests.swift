@@ -88,6 +88,10 @@ func deflateArchive(name: String, compressed: Data, size: UInt32, crc: UInt32) -
         #expect(MemoryInfo.headroom(limit: "1000\n", usage: "700\n", stat: "active_file 50\ninactive_file 200\n",
                                     inactiveKey: "inactive_file") == 500)
         #expect(MemoryInfo.headroom(limit: "1000", usage: "1500", stat: nil, inactiveKey: "inactive_file") == 0)
+
+        #expect(MemoryInfo.limit(environment: "64") == 64 << 20)
+        #expect(MemoryInfo.limit(environment: "0.5") == 1 << 19)
+        for ignored in [nil, "", "0", "-3", "lots", "inf", "nan"] { #expect(MemoryInfo.limit(environment: ignored) == nil) }
     }
 
     @Test func cgroupLimitsLowerTheAvailableMemory() throws {

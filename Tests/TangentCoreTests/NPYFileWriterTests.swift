@@ -163,7 +163,9 @@ enum StreamFixture {
         #expect(!FileManager.default.fileExists(atPath: url.path))
         // The writer is still usable after both refusals.
         try writer.append([5, 6])
+        #expect(!writer.isFinished)
         try writer.finish()
+        #expect(writer.isFinished)
         #expect(try NPY.read(contentsOf: url) == (try NPYArray([1.0, 2, 3, 4, 5, 6], shape: [2, 3])))
         let closed = try #require(npyError { try writer.append([1]) })
         #expect(closed.code == .io)

@@ -15,7 +15,9 @@ extension Machine {
     /// when a limit is set at any level of its hierarchy: cgroup v2 `memory.max − memory.current`, cgroup v1
     /// `memory.limit_in_bytes − memory.usage_in_bytes`, where the cgroup's inactive page cache (`inactive_file`
     /// in `memory.stat`) counts as free because the kernel reclaims it before failing an allocation. Where
-    /// `/proc/meminfo` cannot be read (macOS), the physical memory size.
+    /// `/proc/meminfo` cannot be read (macOS), the physical memory size. The environment variable
+    /// `TANGENT_MEMORY_LIMIT_MB` (mebibytes), when set to a positive number, lowers it further: to keep a run
+    /// within a share of a machine, and in tests.
     ///
     /// This is the default cap of the decompressing and whole-file readers (`Gzip.decompress`, `NPZ.read`,
     /// `NPY.read`, ...), which refuse data larger than it with `NPYError` `.tooLarge`.
@@ -23,7 +25,8 @@ extension Machine {
         let system = MemoryInfo.readText("/proc/meminfo").flatMap(MemoryInfo.memAvailable(meminfo:))
             ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
         let cgroup = MemoryInfo.readText("/proc/self/cgroup").flatMap { MemoryInfo.cgroupHeadroom(procSelfCgroup: $0) }
-        return min(system, cgroup ?? .max)
+        let setting = MemoryInfo.limit(environment: ProcessInfo.processInfo.environment["TANGENT_MEMORY_LIMIT_MB"])
+        return min(system, cgroup ?? .max, setting ?? .max)
     }
 
     /// The resident set size of this process now (not the peak), in bytes, from `/proc/self/statm`;
@@ -38,6 +41,14 @@ extension Machine {
 
 /// Parsing of the kernel's memory accounting files (separate from reading them, for tests).
 enum MemoryInfo {
+    /// The bytes of a `TANGENT_MEMORY_LIMIT_MB` setting (mebibytes, fractions allowed); nil when unset, not a
+    /// number, or not positive.
+    static func limit(environment value: String?) -> Int? {
+        guard let value, let megabytes = Double(value.trimmingCharacters(in: .whitespaces)), megabytes > 0,
+              megabytes.isFinite else { return nil }
+        return Int(min(megabytes * 1_048_576, Double(Int.max / 2)))
+    }
+
     /// `MemAvailable` in bytes from the text of `/proc/meminfo` (`"MemAvailable:   23730752 kB"`).
     static func memAvailable(meminfo: String) -> Int? {
         for line in meminfo.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
