@@ -68,8 +68,12 @@ public enum SHA256Sum {
 
         /// Adds `data`.
         public mutating func update(_ data: Data) { state.update(data: data) }
-        /// Adds `bytes`.
-        public mutating func update(_ bytes: [UInt8]) { state.update(data: bytes) }
+        /// Adds `bytes` (an array, a slice of one, ...): straight from their memory when it is contiguous,
+        /// through a copy otherwise.
+        public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+            let done: Void? = bytes.withContiguousStorageIfAvailable { state.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            if done == nil { state.update(data: Array(bytes)) }
+        }
         /// Adds the UTF-8 bytes of `string`.
         public mutating func update(_ string: String) { state.update(data: Data(string.utf8)) }
         /// Adds the bytes of `buffer` (internal: TangentCore keeps raw pointers out of its public API).

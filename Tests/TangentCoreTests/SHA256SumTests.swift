@@ -29,6 +29,11 @@ import Testing
         hasher.update(Data("c".utf8))
         #expect(hasher.hexDigest() == Self.vectors[1].1)
         #expect(hasher.hexDigest() == Self.vectors[1].1) // asking does not end the hashing
+        let bytes = [UInt8](Self.vectors[2].0.utf8)
+        var pieces = SHA256Sum.Hasher()
+        pieces.update(bytes[0..<5])                       // an ArraySlice
+        pieces.update(bytes[5...].lazy.map { $0 })        // a sequence without contiguous storage
+        #expect(pieces.hexDigest() == Self.vectors[2].1)
     }
 
     @Test func filesAreHashedInPiecesWithTheSameResult() throws {
