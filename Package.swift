@@ -24,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(
@@ -49,7 +50,8 @@ let package = Package(
         ),
         .target(
             name: "TangentCore",
-            dependencies: ["CKernels", "COpenBLAS", "CZlib", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]
+            dependencies: ["CKernels", "COpenBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+                           .target(name: "CMalloc", condition: .when(platforms: [.linux]))]
         ),
         .target(
             name: "TangentPipeline",
@@ -112,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TangentCoreTests",
-            dependencies: ["TangentCore"],
+            dependencies: ["TangentCore", "CZlib"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -5,13 +5,16 @@ import Foundation
 ///
 /// Several gzip members one after another (what `cat a.gz b.gz` produces) decompress to the concatenation of
 /// their contents, as `gunzip` does; zero bytes after the last member (tape padding) are ignored. Every member's
-/// CRC-32 and length are checked by zlib. Errors are `NPYError` with code `.corruptArchive`, naming `source`.
+/// CRC-32 and length are checked by zlib. Errors are `NPYError` with code `.corruptArchive`, naming `source`,
+/// and `.tooLarge` for output past the cap.
 public enum Gzip {
     /// The decompressed contents of the gzip data `data`. `source` names the data in errors (a file path).
     ///
-    /// - Parameter maximumSize: output larger than this many bytes is an error (a guard against decompression
-    ///   bombs); unlimited by default.
-    public static func decompress(_ data: Data, source: String, maximumSize: Int = .max) throws -> Data {
+    /// - Parameter maximumSize: the most bytes the output may have (a guard against decompression bombs: gzip
+    ///   records no reliable size, so inflating stops with `.tooLarge` as soon as the output passes the cap,
+    ///   having allocated at most about twice the cap). nil (the default) means the memory available at the
+    ///   time of the call (`Machine.availableMemoryBytes`).
+    public static func decompress(_ data: Data, source: String, maximumSize: Int? = nil) throws -> Data {
         guard data.count >= 2, data[data.startIndex] == 0x1F, data[data.startIndex + 1] == 0x8B else {
             let found = data.prefix(2).map { String(format: "%02X", $0) }.joined(separator: " ")
             throw NPYError(.corruptArchive,
@@ -20,22 +23,24 @@ public enum Gzip {
                            + ". If the file is not compressed, remove the .gz suffix from its name.",
                            source: source)
         }
-        let result: Result<Data, GzipFailure> = data.withUnsafeBytes { input in inflateMembers(input, limit: maximumSize) }
+        let cap = MemoryCap(maximumSize)
+        let result: Result<Data, GzipFailure> = data.withUnsafeBytes { input in inflateMembers(input, limit: cap.bytes) }
         switch result {
         case .success(let output): return output
-        case .failure(let failure): throw failure.error(source: source)
+        case .failure(let failure): throw failure.error(source: source, cap: cap)
         }
     }
 
-    /// What went wrong, turned into an `NPYError` by `error(source:)`.
-    private enum GzipFailure: Error {
+    /// What went wrong, turned into an `NPYError` by `error(source:cap:)`.
+    enum GzipFailure: Error {
         case initialization
         case corrupt(String)
         case truncated(produced: Int)
         case trailingGarbage(offset: Int)
-        case tooLarge(limit: Int)
+        /// The output reached `produced` bytes, more than the limit.
+        case tooLarge(produced: Int)
 
-        func error(source: String) -> NPYError {
+        func error(source: String, cap: MemoryCap) -> NPYError {
             switch self {
             case .initialization:
                 NPYError(.corruptArchive, "zlib could not initialize a gzip decoder (out of memory?)", source: source)
@@ -48,15 +53,16 @@ public enum Gzip {
             case .trailingGarbage(let offset):
                 NPYError(.corruptArchive, "unexpected bytes after the end of the gzip data (at offset \(offset)), "
                          + "neither another gzip member nor padding. The file is damaged.", source: source)
-            case .tooLarge(let limit):
-                NPYError(.corruptArchive, "the gzip data decompresses to more than \(limit) bytes, the allowed "
-                         + "maximum.", source: source)
+            case .tooLarge(let produced):
+                cap.error("the gzip data decompresses to more than \(ByteCount.text(cap.bytes)) (inflating stopped "
+                          + "after \(ByteCount.text(produced)) of output)", source: source)
             }
         }
     }
 
-    /// Inflates gzip members from `input` until its end.
-    private static func inflateMembers(_ input: UnsafeRawBufferPointer, limit: Int) -> Result<Data, GzipFailure> {
+    /// Inflates gzip members from `input` until its end, or until the output passes `limit` bytes (checked
+    /// after every 64 KiB of output, so at most `limit + 65536` bytes are ever produced).
+    static func inflateMembers(_ input: UnsafeRawBufferPointer, limit: Int) -> Result<Data, GzipFailure> {
         guard let base = input.baseAddress else { return .failure(.truncated(produced: 0)) }
         var stream = z_stream()
         // windowBits 15 + 32: the largest window, and detect the gzip (or zlib) wrapper from the header.
@@ -86,7 +92,7 @@ public enum Gzip {
                 return (status, buffer.count - Int(stream.avail_out))
             }
             if produced > 0 {
-                guard output.count <= limit - produced else { return .failure(.tooLarge(limit: limit)) }
+                guard output.count <= limit - produced else { return .failure(.tooLarge(produced: output.count + produced)) }
                 output.append(contentsOf: chunk[0..<produced])
             }
             switch status {

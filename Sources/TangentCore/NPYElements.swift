@@ -53,6 +53,65 @@ enum NPYElements {
         }
     }
 
+    /// The largest piece of element bytes handed out at once by `forEachLittleEndianChunk`.
+    static let chunkBytes = 1 << 26
+    /// The size of the buffer used to byte-swap or convert elements on their way to a file.
+    static let stagingBytes = 1 << 20
+
+    /// Calls `body` with the little-endian bytes of `values`, in order, in pieces of at most `chunkBytes`:
+    /// views of the elements' own memory on little-endian hosts (no copy), byte-swapped copies in one reused
+    /// `stagingBytes` buffer on big-endian hosts. Bools are their own bytes (0 or 1). Nothing is called for
+    /// no elements.
+    static func forEachLittleEndianChunk<T: NPYElement>(_ values: UnsafeBufferPointer<T>,
+                                                        _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let stride = MemoryLayout<T>.stride
+        if hostIsLittleEndian || stride == 1 {
+            try forEachChunk(UnsafeRawBufferPointer(values), body)
+            return
+        }
+        let perChunk = max(1, stagingBytes / stride)
+        var staging = [T]()
+        staging.reserveCapacity(min(perChunk, values.count))
+        var start = 0
+        while start < values.count {
+            let end = min(values.count, start + perChunk)
+            staging.removeAll(keepingCapacity: true)
+            for value in values[start..<end] { staging.append(value.byteSwappedElement) }
+            try staging.withUnsafeBytes(body)
+            start = end
+        }
+    }
+
+    /// Bools are stored as their own bytes (0 or 1).
+    static func forEachLittleEndianChunk(_ values: UnsafeBufferPointer<Bool>,
+                                         _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try forEachChunk(UnsafeRawBufferPointer(values), body)
+    }
+
+    /// `raw` in pieces of at most `chunkBytes`.
+    private static func forEachChunk(_ raw: UnsafeRawBufferPointer,
+                                     _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var start = 0
+        while start < raw.count {
+            let end = min(raw.count, start + chunkBytes)
+            try body(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+            start = end
+        }
+    }
+
+    /// `forEachLittleEndianChunk` over the elements of `storage`: the bytes `.npy` files hold after the header.
+    static func forEachLittleEndianChunk(of storage: NPYStorage,
+                                         _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        switch storage {
+        case .float64(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .float32(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .int64(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .int32(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .uint8(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        case .bool(let v): try v.withUnsafeBufferPointer { try forEachLittleEndianChunk($0, body) }
+        }
+    }
+
     /// Reorders elements stored in Fortran (column-major) order for `shape` into C (row-major) order.
     /// `values.count` must be the product of `shape`.
     static func fortranToC<T>(_ values: [T], shape: [Int]) -> [T] {
@@ -80,6 +139,41 @@ enum NPYElements {
                 }
             }
             initialized = values.count
+        }
+    }
+}
+
+extension NPYElements {
+    /// Converts `target.count` elements of `dtype` stored in `raw` (which must hold at least that many; any
+    /// alignment) to `Double` into `target`: float32 and the integer types exactly (int64 beyond ±2^53
+    /// rounds), bool to 0 or 1.
+    static func convertToDoubles(_ raw: UnsafeRawBufferPointer, dtype: NPYDType, bigEndian: Bool,
+                                 into target: UnsafeMutableBufferPointer<Double>) {
+        switch dtype {
+        case .float64: convert(raw, bigEndian, into: target) { (x: Double) in x }
+        case .float32: convert(raw, bigEndian, into: target) { (x: Float) in Double(x) }
+        case .int64: convert(raw, bigEndian, into: target) { (x: Int64) in Double(x) }
+        case .int32: convert(raw, bigEndian, into: target) { (x: Int32) in Double(x) }
+        case .uint8: convert(raw, false, into: target) { (x: UInt8) in Double(x) }
+        case .bool: convert(raw, false, into: target) { (x: UInt8) in x != 0 ? 1 : 0 }
+        }
+    }
+
+    private static func convert<T: NPYElement & BitwiseCopyable>(
+        _ raw: UnsafeRawBufferPointer, _ bigEndian: Bool, into target: UnsafeMutableBufferPointer<Double>,
+        _ transform: (T) -> Double
+    ) {
+        let stride = MemoryLayout<T>.stride
+        precondition(raw.count >= target.count * stride, "not enough bytes for the elements")
+        if T.self == Double.self, bigEndian != hostIsLittleEndian, let source = raw.baseAddress,
+           let destination = target.baseAddress {
+            UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: target.count * stride)
+            return
+        }
+        let swap = stride > 1 && bigEndian == hostIsLittleEndian
+        for i in 0..<target.count {
+            let value = raw.loadUnaligned(fromByteOffset: i * stride, as: T.self)
+            target[i] = transform(swap ? value.byteSwappedElement : value)
         }
     }
 }

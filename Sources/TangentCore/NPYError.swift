@@ -25,8 +25,12 @@ public struct NPYError: Error, CustomStringConvertible, Sendable {
         case unsupportedCompression
         /// A requested member is not in the archive.
         case missingMember
-        /// The operating system failed to read or write a file.
+        /// The operating system failed to read or write a file (including a disk without room for a file
+        /// that `NPYFileWriter` pre-sizes).
         case io
+        /// The data would need more memory than the cap allows: a file larger than the memory available, a zip
+        /// member or gzip stream that decompresses past the cap (`Machine.availableMemoryBytes` by default).
+        case tooLarge
     }
 
     public let code: Code

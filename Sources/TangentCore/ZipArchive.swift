@@ -80,8 +80,54 @@ enum ZipArchive {
     }
 
     /// Calls `body` with the uncompressed, CRC-checked contents of `entry`.
-    static func withContents<R>(of entry: Entry, in bytes: UnsafeRawBufferPointer, source: String,
+    ///
+    /// A member whose uncompressed size exceeds `cap` is refused with `.tooLarge` before anything is
+    /// allocated for it (a DEFLATE member's recorded size is checked before inflating; inflating then stops
+    /// if the data would produce more than that size).
+    static func withContents<R>(of entry: Entry, in bytes: UnsafeRawBufferPointer, source: String, cap: MemoryCap,
                                 _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let memberSource = "\(source):\(entry.name)"
+        let data = try storedData(of: entry, in: bytes, source: source)
+        if entry.method == 0 {
+            guard cap.allows(entry.uncompressedSize) else {
+                throw cap.error("member '\(entry.name)' holds \(ByteCount.text(entry.uncompressedSize, exact: true))",
+                                source: memberSource)
+            }
+            try checkCRC(entry, data, memberSource)
+            return try body(data)
+        }
+        guard entry.uncompressedSize <= entry.compressedSize * maxDeflateRatio + 1024,
+              let expected = Int(exactly: entry.uncompressedSize) else {
+            throw corrupt("member '\(entry.name)' claims to inflate from \(entry.compressedSize) to "
+                          + "\(entry.uncompressedSize) bytes, more than DEFLATE can produce", memberSource)
+        }
+        guard cap.allows(expected) else {
+            throw cap.error("member '\(entry.name)' decompresses to \(ByteCount.text(expected, exact: true))",
+                            source: memberSource)
+        }
+        let inflated: Data
+        do {
+            inflated = try Zlib.inflateRaw(data, expectedSize: expected)
+        } catch {
+            let problem = switch error {
+            case .corrupt(let message): "its DEFLATE data is invalid (\(message))"
+            case .tooShort(let produced): "it inflates to \(produced) bytes, not the \(expected) recorded"
+            case .tooLong: "it inflates to more than the \(expected) bytes recorded"
+            }
+            throw corrupt("member '\(entry.name)': \(problem)", memberSource)
+        }
+        return try inflated.withUnsafeBytes { buffer in
+            try checkCRC(entry, buffer, memberSource)
+            return try body(buffer)
+        }
+    }
+
+    /// The bytes `entry` occupies in the archive (compressed, for DEFLATE), after checking that it is not
+    /// encrypted, uses STORED or DEFLATE, has a matching local file header, lies inside the archive, and (if
+    /// STORED) records equal compressed and uncompressed sizes. Reads only the local header: nothing is
+    /// decompressed or checksummed.
+    static func storedData(of entry: Entry, in bytes: UnsafeRawBufferPointer,
+                           source: String) throws -> UnsafeRawBufferPointer {
         let memberSource = "\(source):\(entry.name)"
         if entry.flags & 1 != 0 {
             throw NPYError(.unsupportedCompression,
@@ -113,38 +159,19 @@ enum ZipArchive {
             throw corrupt("member '\(entry.name)': its \(entry.compressedSize) bytes of data run past the end of the "
                           + "\(bytes.count)-byte archive (truncated?)", memberSource)
         }
-        if entry.method == 0 {
-            guard entry.compressedSize == entry.uncompressedSize else {
-                throw corrupt("stored member '\(entry.name)' has compressed size \(entry.compressedSize) but "
-                              + "uncompressed size \(entry.uncompressedSize)", memberSource)
-            }
-            try checkCRC(entry, data, memberSource)
-            return try body(data)
+        if entry.method == 0, entry.compressedSize != entry.uncompressedSize {
+            throw corrupt("stored member '\(entry.name)' has compressed size \(entry.compressedSize) but "
+                          + "uncompressed size \(entry.uncompressedSize)", memberSource)
         }
-        guard entry.uncompressedSize <= entry.compressedSize * maxDeflateRatio + 1024,
-              let expected = Int(exactly: entry.uncompressedSize) else {
-            throw corrupt("member '\(entry.name)' claims to inflate from \(entry.compressedSize) to "
-                          + "\(entry.uncompressedSize) bytes, more than DEFLATE can produce", memberSource)
-        }
-        let inflated: Data
-        do {
-            inflated = try Zlib.inflateRaw(data, expectedSize: expected)
-        } catch {
-            let problem = switch error {
-            case .corrupt(let message): "its DEFLATE data is invalid (\(message))"
-            case .tooShort(let produced): "it inflates to \(produced) bytes, not the \(expected) recorded"
-            case .tooLong: "it inflates to more than the \(expected) bytes recorded"
-            }
-            throw corrupt("member '\(entry.name)': \(problem)", memberSource)
-        }
-        return try inflated.withUnsafeBytes { buffer in
-            try checkCRC(entry, buffer, memberSource)
-            return try body(buffer)
-        }
+        return data
     }
 
-    private static func checkCRC(_ entry: Entry, _ data: UnsafeRawBufferPointer, _ source: String) throws {
-        let actual = Zlib.crc32(data)
+    static func checkCRC(_ entry: Entry, _ data: UnsafeRawBufferPointer, _ source: String) throws {
+        try checkCRC(entry, actual: Zlib.crc32(data), source)
+    }
+
+    /// Compares the CRC-32 `actual` of a member's data with the one the archive records.
+    static func checkCRC(_ entry: Entry, actual: UInt32, _ source: String) throws {
         guard actual == entry.crc32 else {
             throw corrupt("CRC-32 mismatch in member '\(entry.name)': the archive records \(hex32(entry.crc32)) but "
                           + "the data hashes to \(hex32(actual))", source)
@@ -246,103 +273,6 @@ enum ZipArchive {
     static func corrupt(_ problem: String, _ source: String, fileID: String = #fileID, line: Int = #line) -> NPYError {
         NPYError(.corruptArchive, "corrupt archive: \(problem). Re-create the archive (np.savez or NPZ.write).",
                  source: source, fileID: fileID, line: line)
-    }
-
-    // MARK: - Writing
-
-    /// A zip archive holding `members` STORED, in order. `forceZip64` writes Zip64 extra fields and the Zip64
-    /// end records even for small archives (for testing the Zip64 paths). Names must be at most 65535 bytes.
-    static func write(_ members: [(name: String, contents: Data)], forceZip64: Bool = false) -> Data {
-        var out = Data()
-        out.reserveCapacity(members.reduce(0) { $0 + $1.contents.count + 2 * $1.name.utf8.count + 200 } + 100)
-        var central = Data()
-        for member in members {
-            let name = Array(member.name.utf8)
-            let size = UInt64(member.contents.count)
-            let offset = UInt64(out.count)
-            let crc = member.contents.withUnsafeBytes { Zlib.crc32($0) }
-            let flags: UInt16 = name.allSatisfy { $0 < 0x80 } ? 0 : 0x800 // bit 11: the name is UTF-8
-            let bigSizes = forceZip64 || size >= max32
-            let bigOffset = forceZip64 || offset >= max32
-            let version: UInt16 = bigSizes || bigOffset ? 45 : 20
-
-            out.appendLE(localHeaderSignature)
-            out.appendLE(bigSizes ? 45 : 20 as UInt16)
-            out.appendLE(flags)
-            out.appendLE(0 as UInt16) // method: stored
-            out.appendLE(0 as UInt16) // time 00:00:00
-            out.appendLE(dosDate1980)
-            out.appendLE(crc)
-            out.appendLE(UInt32(bigSizes ? max32 : size)) // compressed
-            out.appendLE(UInt32(bigSizes ? max32 : size)) // uncompressed
-            out.appendLE(UInt16(name.count))
-            out.appendLE(bigSizes ? 20 : 0 as UInt16)
-            out.append(contentsOf: name)
-            if bigSizes {
-                out.appendLE(zip64ExtraID)
-                out.appendLE(16 as UInt16)
-                out.appendLE(size)
-                out.appendLE(size)
-            }
-            out.append(member.contents)
-
-            let extraLength = (bigSizes ? 16 : 0) + (bigOffset ? 8 : 0)
-            central.appendLE(centralHeaderSignature)
-            central.appendLE(3 << 8 | version) // made by: Unix
-            central.appendLE(version)
-            central.appendLE(flags)
-            central.appendLE(0 as UInt16)
-            central.appendLE(0 as UInt16)
-            central.appendLE(dosDate1980)
-            central.appendLE(crc)
-            central.appendLE(UInt32(bigSizes ? max32 : size))
-            central.appendLE(UInt32(bigSizes ? max32 : size))
-            central.appendLE(UInt16(name.count))
-            central.appendLE(UInt16(extraLength == 0 ? 0 : extraLength + 4))
-            central.appendLE(0 as UInt16) // comment length
-            central.appendLE(0 as UInt16) // disk number start
-            central.appendLE(0 as UInt16) // internal attributes
-            central.appendLE(UInt32(0o100644) << 16) // external attributes: regular file, rw-r--r--
-            central.appendLE(UInt32(bigOffset ? max32 : offset))
-            central.append(contentsOf: name)
-            if extraLength > 0 {
-                central.appendLE(zip64ExtraID)
-                central.appendLE(UInt16(extraLength))
-                if bigSizes { central.appendLE(size); central.appendLE(size) }
-                if bigOffset { central.appendLE(offset) }
-            }
-        }
-        let directoryOffset = UInt64(out.count)
-        let directorySize = UInt64(central.count)
-        let count = UInt64(members.count)
-        out.append(central)
-        let zip64End = forceZip64 || count >= max16 || directorySize >= max32 || directoryOffset >= max32
-        if zip64End {
-            let recordOffset = UInt64(out.count)
-            out.appendLE(zip64EndSignature)
-            out.appendLE(44 as UInt64) // size of the rest of the record
-            out.appendLE(3 << 8 | 45 as UInt16)
-            out.appendLE(45 as UInt16)
-            out.appendLE(0 as UInt32) // this disk
-            out.appendLE(0 as UInt32) // disk with the central directory
-            out.appendLE(count)
-            out.appendLE(count)
-            out.appendLE(directorySize)
-            out.appendLE(directoryOffset)
-            out.appendLE(zip64LocatorSignature)
-            out.appendLE(0 as UInt32)
-            out.appendLE(recordOffset)
-            out.appendLE(1 as UInt32) // total disks
-        }
-        out.appendLE(endSignature)
-        out.appendLE(0 as UInt16)
-        out.appendLE(0 as UInt16)
-        out.appendLE(UInt16(zip64End ? max16 : count))
-        out.appendLE(UInt16(zip64End ? max16 : count))
-        out.appendLE(UInt32(zip64End ? max32 : directorySize))
-        out.appendLE(UInt32(zip64End ? max32 : directoryOffset))
-        out.appendLE(0 as UInt16) // comment length
-        return out
     }
 }
 

@@ -3,9 +3,10 @@ import Foundation
 
 /// The two zlib services the zip code needs: CRC-32 and raw DEFLATE decompression.
 enum Zlib {
-    /// The CRC-32 of `bytes` (zlib's `crc32`, fed in chunks that fit its 32-bit length argument).
-    static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc = CZlib.crc32(0, nil, 0)
+    /// The CRC-32 of `bytes` (zlib's `crc32`, fed in chunks that fit its 32-bit length argument). Pass the
+    /// CRC of the bytes before them as `continuing` to checksum data that arrives in pieces.
+    static func crc32(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+        var crc = uLong(previous)
         var offset = 0
         while offset < bytes.count, let base = bytes.baseAddress {
             let length = min(bytes.count - offset, 1 << 30)

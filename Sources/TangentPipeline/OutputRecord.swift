@@ -1,4 +1,5 @@
 import Foundation
+import TangentCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -9,13 +10,13 @@ import Darwin
 
 /// SHA-256 of a file's contents, streamed in 1 MiB chunks, as 64 lowercase hex digits.
 ///
-/// The one place the engine hashes files (input files for cache keys, stage outputs for completion records):
-/// swap the digest implementation here.
+/// The one place the engine hashes files (input files for cache keys, stage outputs for completion records), with
+/// TangentCore's `SHA256Sum` (swift-crypto); errors are the system call's, naming the path.
 func fileSHA256(_ path: String) throws -> String {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileSystemError(call: "open", path: path, code: errno) }
     defer { close(fd) }
-    var hasher = SHA256()
+    var hasher = SHA256Sum.Hasher()
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while true {
         let n = chunk.withUnsafeMutableBytes { FileSystem.systemRead(fd, $0.baseAddress!, $0.count) }

@@ -116,9 +116,10 @@ public struct PipelineRunner {
             "inputs": .object(inputs), "seed": .int(pipeline.seed), "precision": .string(pipeline.precision.rawValue),
             "toolkit": .string(options.toolkitVersion),
         ]).canonicalJSON
-        return SHA256.hex(canonical)
+        return SHA256Sum.hex(of: canonical)
     }
 
+    /// SHA-256 of the file at `path`, read in 1 MiB pieces (input files may be larger than memory).
     private func fileDigest(_ path: String) throws -> String {
         do { return try fileSHA256(path) } catch { throw PipelineError(.io, "cannot read input file \(path)", cause: error) }
     }

@@ -37,7 +37,7 @@ struct RunFolder {
         parts += pipeline.overrides
         var name = parts.isEmpty ? "default" : parts.joined(separator: ",")
         name = String(name.map { "/\\ \t\n:".contains($0) ? "_" : $0 })
-        if name.count > 100 { name = String(name.prefix(80)) + "-" + String(SHA256.hex(name).prefix(12)) }
+        if name.count > 100 { name = String(name.prefix(80)) + "-" + String(SHA256Sum.hex(of: name).prefix(12)) }
         return base.appendingPathComponent("runs").appendingPathComponent(sanitize(pipeline.name))
             .appendingPathComponent(name)
     }

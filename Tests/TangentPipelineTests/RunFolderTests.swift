@@ -185,7 +185,7 @@ struct RunFolderTests {
             let url = total.appendingPathComponent(file.name)
             let data = try Data(contentsOf: url)
             #expect(file.size == data.count)
-            var hasher = SHA256()
+            var hasher = SHA256Sum.Hasher()
             hasher.update(Array(data))
             #expect(file.sha256 == hasher.hexDigest())
             let time = modificationTime(url)
@@ -291,12 +291,12 @@ struct RunFolderTests {
         var rng = Xoshiro256StarStar(seed: 1)
         let bytes = (0..<(3 << 20) + 17).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         try Data(bytes).write(to: file)
-        var pieces = SHA256(), start = 0
+        var pieces = SHA256Sum.Hasher(), start = 0
         for size in [1, 63, 65, 1000, 4096] + Array(repeating: 1 << 20, count: 4) where start < bytes.count {
             pieces.update(bytes[start..<min(start + size, bytes.count)])
             start += size
         }
-        var whole = SHA256()
+        var whole = SHA256Sum.Hasher()
         whole.update(bytes)
         #expect(try fileSHA256(file.path) == whole.hexDigest())
         #expect(pieces.hexDigest() == whole.hexDigest())

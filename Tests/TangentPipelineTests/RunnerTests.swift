@@ -84,6 +84,29 @@ struct RunnerTests {
         #expect(Set(statuses(forced).values) == [.computed])
     }
 
+    @Test("input files enter cache keys by their SHA-256, read in pieces")
+    func inputFilesAreHashedByContent() throws {
+        let dir = try temporaryFolder()
+        let input = dir.appendingPathComponent("input.bin")
+        let text = "pipeline: files\nstages:\n  a: { use: test.all_types, with: { count: 1, file: input.bin } }\n"
+        let runner = PipelineRunner(options: RunOptions(progress: SilentProgress()))
+        // Larger than one 1 MiB piece, so the digest spans several reads.
+        let contents = Data((0..<(2_500_000)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try contents.write(to: input)
+        let first = try runner.cacheKeys(try load(text, in: dir))
+        try contents.write(to: input) // same bytes, new modification time
+        #expect(try runner.cacheKeys(try load(text, in: dir)) == first)
+        var changed = contents
+        changed[2_400_000] ^= 1
+        try changed.write(to: input)
+        #expect(try runner.cacheKeys(try load(text, in: dir)) != first)
+        let pipeline = try load(text, in: dir)
+        try FileManager.default.removeItem(at: input)
+        let error = try #require(throws: PipelineError.self) { _ = try runner.cacheKeys(pipeline) }
+        #expect(error.code == .io)
+        #expect(error.message.contains("cannot read input file \(input.path)"))
+    }
+
     @Test("cache keys depend on parameters, upstream keys, seed and precision but not on stage order in the file")
     func cacheKeys() throws {
         let runner = PipelineRunner(options: RunOptions(progress: SilentProgress()))

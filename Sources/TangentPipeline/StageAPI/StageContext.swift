@@ -30,7 +30,7 @@ public struct StageContext {
     /// A random generator for this stage: stream `stream` of the run's seed mixed with the stage id, so every
     /// stage draws independent, reproducible numbers, and renaming nothing else changes them.
     public func rng(stream: UInt64 = 0) -> Xoshiro256StarStar {
-        let digest = SHA256.hex("\(stageID)#\(stream)")
+        let digest = SHA256Sum.hex(of: "\(stageID)#\(stream)")
         let mixed = digest.prefix(16).reduce(UInt64(0)) { $0 << 4 | UInt64($1.hexDigitValue ?? 0) }
         return Xoshiro256StarStar(seed: UInt64(bitPattern: Int64(seed)), stream: mixed | 1)
     }

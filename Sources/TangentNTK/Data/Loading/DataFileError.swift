@@ -35,6 +35,8 @@ public struct DataFileError: Error, CustomStringConvertible, Sendable {
         /// A file that goes with another is not given (test inputs without test targets, or the reverse), or a
         /// file holds no samples.
         case missingData
+        /// The file, or what it decompresses to, needs more memory than is available.
+        case tooLarge
     }
 
     public let code: Code
@@ -68,6 +70,7 @@ public struct DataFileError: Error, CustomStringConvertible, Sendable {
         case .truncated: .truncated
         case .unsupportedDType: .unsupportedType
         case .missingMember: .missingMember
+        case .tooLarge: .tooLarge
         case .badHeader, .unsupportedVersion, .shapeMismatch, .corruptArchive, .unsupportedCompression: .corrupt
         }
         self.init(code, error.message, source: error.source, cause: error, fileID: fileID, line: line)
