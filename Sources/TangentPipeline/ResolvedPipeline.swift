@@ -19,6 +19,8 @@ public struct ResolvedPipeline: @unchecked Sendable {
     public var overrides: [String]
     /// The sweep grid (dotted key → values), validated but not expanded.
     public var sweepGrid: [(key: String, values: [ConfigValue.Located])]
+    /// Warnings found while validating (a valid pipeline has no errors, but may have warnings).
+    public var warnings: [Diagnostic] = []
 
     public var pipelineDirectory: URL { URL(fileURLWithPath: file).deletingLastPathComponent() }
 

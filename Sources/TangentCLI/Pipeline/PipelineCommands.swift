@@ -25,6 +25,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let resolved: ResolvedPipeline
         do { resolved = try pipeline.load() } catch { throw report(error) }
+        reportWarnings(resolved)
         for id in rerun where resolved.stage(id) == nil {
             throw report(PipelineError.invalid([Diagnostic(.unknownUpstream, "--rerun names no stage `\(id)`", at: nil,
                                                            field: "--rerun",
@@ -48,14 +49,17 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate", abstract: "Check a pipeline without running it; every problem with file:line:column.")
 
     @OptionGroup var pipeline: PipelineArguments
-    @Flag(help: "Print the diagnostics as a JSON list (code, file, line, column, field, message, suggestion).")
+    @Flag(help: "Print the diagnostics as a JSON list (severity, code, file, line, column, field, message, suggestion).")
     var json = false
 
     func run() throws {
         do {
             let resolved = try pipeline.load()
-            if json { print("[]") } else {
-                print("\(pipeline.file): ok (\(resolved.stages.count) stages: \(resolved.stages.map(\.id).joined(separator: " → ")))")
+            if json { print(Value.list(resolved.warnings.map(\.jsonValue)).prettyJSON()) } else {
+                reportWarnings(resolved)
+                let ids = resolved.stages.map(\.id)
+                let shown = ids.count <= 20 ? ids.joined(separator: " → ") : ids.prefix(10).joined(separator: " → ") + " → …"
+                print("\(pipeline.file): ok (\(ids.count) stages: \(shown))")
             }
         } catch {
             if json {
