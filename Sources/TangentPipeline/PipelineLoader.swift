@@ -16,17 +16,12 @@ public enum PipelineLoader {
         Parameter("threads", .int, minimum: 1, nullable: true, doc: "thread budget (default: all cores)"),
     ]
 
-    /// Loads and validates the pipeline file at `path`.
+    /// Loads and validates the pipeline file at `path`: a regular file of at most 16 MB of UTF-8 text (see
+    /// `PipelineFile`), then everything `load(text:…)` checks.
     public static func load(file path: String, overrides: [String] = [], profile: String? = nil,
                             registry: StageRegistry) throws(PipelineError) -> ResolvedPipeline {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let text: String
-        do {
-            text = try String(contentsOfFile: absolute, encoding: .utf8)
-        } catch {
-            throw PipelineError.invalid([Diagnostic(.fileNotFound, "cannot read pipeline file \(absolute)", at: nil,
-                                                    field: "", suggestion: "check the path")])
-        }
+        let text = try PipelineFile.text(at: absolute)
         return try load(text: text, file: absolute, overrides: overrides, profile: profile, registry: registry)
     }
 
@@ -37,8 +32,11 @@ public enum PipelineLoader {
         var diagnostics: [Diagnostic] = []
         let top = SourceLocation(file: file, line: 1, column: 1)
         guard case .map(let topEntries) = document.value else {
-            throw PipelineError.invalid([Diagnostic(.wrongType, "a pipeline file is a mapping with `pipeline:` and `stages:`",
-                                                    at: document.location, field: "")])
+            let empty = document.value == .null && isBlank(text)
+            throw PipelineError.invalid([Diagnostic(
+                .wrongType, empty ? "the pipeline file is empty" : "a pipeline file is a mapping with `pipeline:` and `stages:`",
+                at: document.location, field: "",
+                suggestion: empty ? "a pipeline file is a mapping with `pipeline:` and `stages:` (see docs/pipeline-format.md)" : nil)])
         }
         let stageIDs: [String] = {
             if case .map(let entries)? = topEntries.first(where: { $0.key == "stages" })?.value.value {
@@ -153,6 +151,14 @@ public enum PipelineLoader {
             precision: Precision(rawValue: header["precision"]?.stringValue ?? "float64") ?? .float64,
             threads: header["threads"]?.intValue, stages: ordered, file: file, profile: profile,
             overrides: applied.map(\.text), sweepGrid: sweep)
+    }
+
+    /// True when the text holds no YAML content (only blanks and comments).
+    static func isBlank(_ text: String) -> Bool {
+        text.split(whereSeparator: \.isNewline).allSatisfy { line in
+            let t = line.drop { $0 == " " || $0 == "\t" }
+            return t.isEmpty || t.hasPrefix("#")
+        }
     }
 
     /// Diagnostics in file order (command-line ones last), so messages read top to bottom.

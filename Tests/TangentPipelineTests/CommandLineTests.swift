@@ -77,6 +77,30 @@ struct CommandLineTests {
         #expect(out.stdout.contains("ok (1 stages: a)"))
     }
 
+    @Test("validate names a directory, a FIFO, /dev/zero and a Latin-1 file for what they are, at once, without Foundation's text")
+    func validateHostileFiles() throws {
+        let dir = try temporaryFolder("cli")
+        #expect(mkfifo(dir.appendingPathComponent("pipe.yaml").path, 0o600) == 0)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder.yaml"), withIntermediateDirectories: true)
+        try Data("pipeline: p\nstages:\n  caf\u{e9}: { use: test.source }\n".utf8.map { $0 == 0xC3 ? 0xE9 : $0 }.filter { $0 != 0xA9 })
+            .write(to: dir.appendingPathComponent("latin1.yaml"))
+        let cases = [
+            ("folder.yaml", "error: \(dir.path)/folder.yaml is a directory, not a pipeline file; name a .yaml file"),
+            ("pipe.yaml", "error: \(dir.path)/pipe.yaml is not a regular file (it is a FIFO); a pipeline file is read whole"),
+            ("/dev/zero", "error: /dev/zero is not a regular file (it is a character device)"),
+            ("latin1.yaml", "latin1.yaml:3:6: error: the pipeline file is not UTF-8 text (invalid byte 0xE9 at line 3, column 6); save it as UTF-8"),
+        ]
+        for (file, message) in cases {
+            let start = Date()
+            let out = try CLI.run(["validate", file], in: dir)
+            #expect(Date().timeIntervalSince(start) < 5)
+            #expect(out.status == 2)
+            #expect(out.stderr.contains(message), "\(out.stderr)")
+            #expect(out.stderr.hasSuffix("1 problem found.\n"))
+            #expect(!out.stderr.contains("NSCocoaErrorDomain") && !out.stderr.contains("Error Domain"))
+        }
+    }
+
     @Test("stages lists names and summaries; describe shows slots and parameters")
     func stagesAndDescribe() throws {
         let dir = try temporaryFolder("cli")
