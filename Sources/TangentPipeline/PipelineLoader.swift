@@ -16,6 +16,9 @@ public enum PipelineLoader {
         Parameter("threads", .int, minimum: 1, nullable: true, doc: "thread budget (default: all cores)"),
     ]
 
+    /// At most this many diagnostics are reported (in file order), then one saying how many more there are.
+    static let maxDiagnostics = 1000
+
     /// Loads and validates the pipeline file at `path`: a regular file of at most 16 MB of UTF-8 text (see
     /// `PipelineFile`), then everything `load(text:…)` checks.
     public static func load(file path: String, overrides: [String] = [], profile: String? = nil,
@@ -30,6 +33,7 @@ public enum PipelineLoader {
                             registry: StageRegistry) throws(PipelineError) -> ResolvedPipeline {
         var document = try ConfigParser.parse(text, file: file)
         var diagnostics: [Diagnostic] = []
+        var hints = SuggestionBudget()
         let top = SourceLocation(file: file, line: 1, column: 1)
         guard case .map(let topEntries) = document.value else {
             let empty = document.value == .null && isBlank(text)
@@ -38,27 +42,27 @@ public enum PipelineLoader {
                 at: document.location, field: "",
                 suggestion: empty ? "a pipeline file is a mapping with `pipeline:` and `stages:` (see docs/pipeline-format.md)" : nil)])
         }
-        let stageIDs: [String] = {
-            if case .map(let entries)? = topEntries.first(where: { $0.key == "stages" })?.value.value {
-                return entries.map(\.key)
-            }
-            return []
-        }()
+        let registered = RegisteredStages(registry)
+        var stageIDs = StageIDs([])
+        if case .map(let entries)? = topEntries.first(where: { $0.key == "stages" })?.value.value {
+            stageIDs = StageIDs(entries.map(\.key))
+        }
+        var checker = ParameterChecker(baseDirectory: URL(fileURLWithPath: file).deletingLastPathComponent())
 
         // Profile, then command-line overrides.
         var applied: [Override] = []
         if let profile {
-            let (profiles, profileDiagnostics) = parseProfiles(document["profiles"]?.value, stageIDs: stageIDs)
+            let (profiles, profileDiagnostics) = parseProfiles(document["profiles"]?.value)
             diagnostics += profileDiagnostics
             if let chosen = profiles[profile] {
                 applied += chosen
             } else if !profileDiagnostics.contains(where: { $0.field == "profiles.\(profile)" }) {
-                diagnostics.append(Diagnostic(.unknownProfile, "no profile `\(profile)` in \(file)",
+                let names = profiles.keys.sorted()
+                diagnostics.append(Diagnostic(.unknownProfile, "no profile `\(shown(profile))` in \(file)",
                                               at: SourceLocation(file: "<command line>", line: 1, column: 1),
                                               field: "profiles",
-                                              suggestion: suggestion(for: profile, among: profiles.keys.sorted())
-                                                  ?? (profiles.isEmpty ? "the file defines no profiles"
-                                                                       : "profiles: " + profiles.keys.sorted().joined(separator: ", "))))
+                                              suggestion: hints.suggestion(for: profile, among: names)
+                                                  ?? (names.isEmpty ? "the file defines no profiles" : "profiles: " + listed(names))))
             }
         }
         for (i, text) in overrides.enumerated() {
@@ -67,7 +71,7 @@ public enum PipelineLoader {
             }
         }
         for override in applied {
-            switch override.documentPath(stageIDs: stageIDs) {
+            switch override.documentPath(stageIDs: stageIDs, hints: &hints) {
             case .success(let path): document.set(path[...], to: override.value, keyLocation: override.keyLocation)
             case .failure(let d): diagnostics.append(d)
             }
@@ -81,7 +85,6 @@ public enum PipelineLoader {
                                           suggestion: suggestion(for: entry.key, among: topLevelKeys)
                                               ?? "fields are: \(topLevelKeys.joined(separator: ", "))"))
         }
-        var checker = ParameterChecker(baseDirectory: URL(fileURLWithPath: file).deletingLastPathComponent())
         let scalarFields = ConfigValue.Located(.map(entries.filter { topLevelKeys.contains($0.key) && !["stages", "profiles", "sweep"].contains($0.key) }),
                                                at: top)
         let header = checker.check(scalarFields, schema: topLevelSchema, field: "", owner: "the pipeline", ownerLocation: top)
@@ -107,10 +110,10 @@ public enum PipelineLoader {
                                               at: stagesEntry.value.location, field: "stages"))
                 throw PipelineError.invalid(diagnostics)
             }
-            let ids = stageEntries.map(\.key)
+            let ids = StageIDs(stageEntries.map(\.key))
             for entry in stageEntries {
-                if let stage = checkStage(entry, ids: ids, registry: registry, checker: &checker,
-                                          diagnostics: &diagnostics, kindChecks: &kindChecks) {
+                if let stage = checkStage(entry, ids: ids, registry: registered, checker: &checker,
+                                          diagnostics: &diagnostics, kindChecks: &kindChecks, hints: &hints) {
                     stages.append(stage)
                 }
             }
@@ -120,37 +123,41 @@ public enum PipelineLoader {
         }
         diagnostics += checker.diagnostics
         checker.diagnostics = []
+        let resolvedTypes = Dictionary(stages.map { ($0.id, $0.type) }) { a, _ in a }
         for check in kindChecks {
-            guard let upstream = stages.first(where: { $0.id == check.upstream }) else { continue }
-            if !check.slot.kind.accepts(upstream.type.outputKind) {
+            guard let upstream = resolvedTypes[check.upstream] else { continue }
+            if !check.slot.kind.accepts(upstream.outputKind) {
                 diagnostics.append(Diagnostic(
                     .slotKindMismatch,
-                    "slot `\(check.slot.name)` takes a \(check.slot.kind) artifact but `\(check.upstream)` (\(upstream.type.name)) produces a \(upstream.type.outputKind)",
+                    "slot `\(check.slot.name)` takes a \(check.slot.kind) artifact but `\(check.upstream)` (\(upstream.name)) produces a \(upstream.outputKind)",
                     at: check.location, field: "stages.\(check.stage).from.\(check.slot.name)",
                     suggestion: "connect a stage that produces a \(check.slot.kind)"))
             }
         }
 
         // Sweep grid.
-        let sweep = checkSweep(document["sweep"]?.value, stageIDs: stageIDs, stages: stages, header: header,
-                               checker: &checker, diagnostics: &diagnostics)
+        let sweep = checkSweep(document["sweep"]?.value, ids: stageIDs, types: resolvedTypes, checker: &checker,
+                               diagnostics: &diagnostics, hints: &hints)
         diagnostics += checker.diagnostics
 
         // Order (and cycles) only once everything else is sound.
         var ordered: [ResolvedStage] = []
-        if diagnostics.isEmpty {
+        if !diagnostics.contains(where: { $0.severity == .error }) {
             switch order(stages) {
             case .success(let o): ordered = o
             case .failure(let d): diagnostics.append(d)
             }
         }
-        if !diagnostics.isEmpty { throw PipelineError.invalid(sortedByLocation(diagnostics)) }
-        return ResolvedPipeline(
+        diagnostics = capped(sortedByLocation(diagnostics))
+        if diagnostics.contains(where: { $0.severity == .error }) { throw PipelineError.invalid(diagnostics) }
+        var pipeline = ResolvedPipeline(
             name: header["pipeline"]?.stringValue ?? "pipeline", description: header["description"]?.stringValue,
             seed: header["seed"]?.intValue ?? 0,
             precision: Precision(rawValue: header["precision"]?.stringValue ?? "float64") ?? .float64,
             threads: header["threads"]?.intValue, stages: ordered, file: file, profile: profile,
             overrides: applied.map(\.text), sweepGrid: sweep)
+        pipeline.warnings = diagnostics
+        return pipeline
     }
 
     /// True when the text holds no YAML content (only blanks and comments).
@@ -159,6 +166,16 @@ public enum PipelineLoader {
             let t = line.drop { $0 == " " || $0 == "\t" }
             return t.isEmpty || t.hasPrefix("#")
         }
+    }
+
+    /// The first `maxDiagnostics` diagnostics, then one that counts the rest.
+    static func capped(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        guard diagnostics.count > maxDiagnostics else { return diagnostics }
+        let rest = diagnostics[maxDiagnostics...]
+        let errors = rest.filter { $0.severity == .error }.count
+        return Array(diagnostics.prefix(maxDiagnostics)) + [Diagnostic(
+            .limitExceeded, "\(rest.count.formatted) more problems are not shown", at: nil, field: "",
+            suggestion: "fix the ones above first", severity: errors > 0 ? .error : .warning)]
     }
 
     /// Diagnostics in file order (command-line ones last), so messages read top to bottom.
@@ -178,9 +195,15 @@ public enum PipelineLoader {
         return id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
     }
 
-    private static func checkStage(_ entry: ConfigValue.Entry, ids: [String], registry: StageRegistry,
+    /// A user-written string in a message: cut to 80 characters.
+    static func shown(_ s: String) -> String {
+        s.count <= 80 ? s : String(s.prefix(60)) + "…"
+    }
+
+    private static func checkStage(_ entry: ConfigValue.Entry, ids: StageIDs, registry: RegisteredStages,
                                    checker: inout ParameterChecker, diagnostics: inout [Diagnostic],
-                                   kindChecks: inout [(stage: String, slot: InputSlot, upstream: String, location: SourceLocation)])
+                                   kindChecks: inout [(stage: String, slot: InputSlot, upstream: String, location: SourceLocation)],
+                                   hints: inout SuggestionBudget)
         -> ResolvedStage?
     {
         let id = entry.key
@@ -210,8 +233,8 @@ public enum PipelineLoader {
                                           at: useEntry.value.location, field: "\(field).use"))
             return nil
         }
-        guard let type = registry.stage(named: name) else {
-            diagnostics.append(Diagnostic(.unknownStage, "unknown stage `\(name)`", at: useEntry.value.location,
+        guard let type = registry[name] else {
+            diagnostics.append(Diagnostic(.unknownStage, "unknown stage `\(shown(name))`", at: useEntry.value.location,
                                           field: "\(field).use",
                                           suggestion: suggestion(for: name, among: registry.names)
                                               ?? "run `tangent stages` to list the registered stages"))
@@ -264,11 +287,11 @@ public enum PipelineLoader {
                     for (up, location) in upstream {
                         if up == id {
                             diagnostics.append(Diagnostic(.cycle, "stage `\(id)` reads from itself", at: location, field: slotField))
-                        } else if !ids.contains(up) {
-                            diagnostics.append(Diagnostic(.unknownUpstream, "no stage `\(up)` in this pipeline", at: location,
+                        } else if !ids.set.contains(up) {
+                            diagnostics.append(Diagnostic(.unknownUpstream, "no stage `\(shown(up))` in this pipeline", at: location,
                                                           field: slotField,
-                                                          suggestion: suggestion(for: up, among: ids.filter { $0 != id })
-                                                              ?? "stage ids are: \(ids.joined(separator: ", "))"))
+                                                          suggestion: hints.suggestion(for: up, among: ids.ordered, excluding: id)
+                                                              ?? "stage ids are: \(listed(ids.ordered))"))
                         } else {
                             valid.append(up)
                             kindChecks.append((id, declared, up, location))
@@ -298,41 +321,58 @@ public enum PipelineLoader {
     }
 
     /// Topological order, keeping file order among independent stages; a cycle is a diagnostic.
+    ///
+    /// Kahn's algorithm with the ready stages in a min-heap of file positions: at every step the earliest ready
+    /// stage in the file comes next, which is the file order among independent stages. O((V + E) log V).
     static func order(_ stages: [ResolvedStage]) -> Result<[ResolvedStage], Diagnostic> {
-        var remaining = stages
-        var done = Set<String>()
-        var ordered: [ResolvedStage] = []
-        while !remaining.isEmpty {
-            guard let next = remaining.firstIndex(where: { $0.dependencies.allSatisfy(done.contains) }) else {
-                let cycle = findCycle(remaining)
-                let first = remaining.first { $0.id == cycle.first }!
-                return .failure(Diagnostic(.cycle, "stages form a cycle: " + (cycle + [cycle[0]]).joined(separator: " → "),
-                                           at: first.location, field: "stages.\(first.id).from",
-                                           suggestion: "a stage can only read from stages that do not depend on it"))
+        var position = [String: Int](minimumCapacity: stages.count)
+        for (i, stage) in stages.enumerated() where position[stage.id] == nil { position[stage.id] = i }
+        var waiting = [Int](repeating: 0, count: stages.count)
+        var dependents = [[Int]](repeating: [], count: stages.count)
+        for (i, stage) in stages.enumerated() {
+            for dependency in stage.dependencies {
+                waiting[i] += 1  // a dependency that is not a stage here is never satisfied
+                if let j = position[dependency] { dependents[j].append(i) }
             }
-            let stage = remaining.remove(at: next)
-            done.insert(stage.id)
-            ordered.append(stage)
         }
-        return .success(ordered)
+        var ready = MinHeap(stages.indices.filter { waiting[$0] == 0 })
+        var ordered: [ResolvedStage] = []
+        ordered.reserveCapacity(stages.count)
+        while let i = ready.pop() {
+            ordered.append(stages[i])
+            for j in dependents[i] {
+                waiting[j] -= 1
+                if waiting[j] == 0 { ready.push(j) }
+            }
+        }
+        guard ordered.count < stages.count else { return .success(ordered) }
+        let remaining = stages.indices.filter { waiting[$0] > 0 }.map { stages[$0] }
+        let cycle = findCycle(remaining)
+        let first = remaining.first { $0.id == cycle.first }!
+        return .failure(Diagnostic(.cycle, "stages form a cycle: " + (cycle + [cycle[0]]).joined(separator: " → "),
+                                   at: first.location, field: "stages.\(first.id).from",
+                                   suggestion: "a stage can only read from stages that do not depend on it"))
     }
 
+    /// Follows first dependencies from the first remaining stage until a stage repeats: that loop is the cycle.
     private static func findCycle(_ stages: [ResolvedStage]) -> [String] {
-        let byID = Dictionary(uniqueKeysWithValues: stages.map { ($0.id, $0) })
+        let byID = Dictionary(stages.map { ($0.id, $0) }) { a, _ in a }
         var path: [String] = []
+        var onPath: [String: Int] = [:]
         var current = stages[0].id
-        while !path.contains(current) {
+        while onPath[current] == nil {
+            onPath[current] = path.count
             path.append(current)
             guard let next = byID[current]?.dependencies.first(where: { byID[$0] != nil }) else { break }
             current = next
         }
-        if let start = path.firstIndex(of: current) { return Array(path[start...]) }
+        if let start = onPath[current], start < path.count, path[start] == current { return Array(path[start...]) }
         return path
     }
 
     // MARK: - Profiles and sweeps
 
-    static func parseProfiles(_ value: ConfigValue.Located?, stageIDs: [String]) -> ([String: [Override]], [Diagnostic]) {
+    static func parseProfiles(_ value: ConfigValue.Located?) -> ([String: [Override]], [Diagnostic]) {
         guard let value else { return ([:], []) }
         guard case .map(let profiles) = value.value else {
             return ([:], [Diagnostic(.wrongType, "`profiles` maps profile names to overrides", at: value.location, field: "profiles")])
@@ -347,15 +387,15 @@ public enum PipelineLoader {
             }
             result[profile.key] = settings.map { s in
                 Override(key: s.key.split(separator: ".").map(String.init), value: s.value,
-                         text: "\(s.key)=\(s.value.value.yamlText)", keyLocation: s.keyLocation)
+                         text: "\(s.key)=\(s.value.value.plainValue.yamlText)", keyLocation: s.keyLocation)
             }
         }
         return (result, diagnostics)
     }
 
-    private static func checkSweep(_ value: ConfigValue.Located?, stageIDs: [String], stages: [ResolvedStage],
-                                   header: [String: Value], checker: inout ParameterChecker,
-                                   diagnostics: inout [Diagnostic]) -> [(key: String, values: [ConfigValue.Located])] {
+    private static func checkSweep(_ value: ConfigValue.Located?, ids: StageIDs, types: [String: any Stage.Type],
+                                   checker: inout ParameterChecker, diagnostics: inout [Diagnostic],
+                                   hints: inout SuggestionBudget) -> [(key: String, values: [ConfigValue.Located])] {
         guard let value else { return [] }
         guard case .map(let entries) = value.value else {
             diagnostics.append(Diagnostic(.wrongType, "`sweep` is a mapping with `grid:`", at: value.location, field: "sweep"))
@@ -378,11 +418,12 @@ public enum PipelineLoader {
                 let field = "sweep.grid.\(axis.key)"
                 let key = axis.key.split(separator: ".").map(String.init)
                 let probe = Override(key: key, value: axis.value, text: axis.key, keyLocation: axis.keyLocation)
-                guard case .success(let path) = probe.documentPath(stageIDs: stageIDs) else {
-                    if case .failure(var d) = probe.documentPath(stageIDs: stageIDs) {
-                        d.field = field
-                        diagnostics.append(d)
-                    }
+                let path: [String]
+                switch probe.documentPath(stageIDs: ids, hints: &hints) {
+                case .success(let p): path = p
+                case .failure(var d):
+                    d.field = field
+                    diagnostics.append(d)
                     continue
                 }
                 guard case .list(let values) = axis.value.value, !values.isEmpty else {
@@ -391,16 +432,13 @@ public enum PipelineLoader {
                     continue
                 }
                 // Type-check each value against the parameter it sets.
-                let parameter: Parameter? = {
-                    if path.count == 1 { return topLevelSchema.first { $0.name == path[0] } }
-                    guard path.count == 4, path[0] == "stages", path[2] == "with",
-                          let stage = stages.first(where: { $0.id == path[1] }) else { return nil }
-                    return stage.type.parameters.first { $0.name == path[3] }
-                }()
-                if path.count == 4, parameter == nil, let stage = stages.first(where: { $0.id == path[1] }) {
-                    diagnostics.append(Diagnostic(.unknownParameter, "unknown parameter `\(path[3])` of stage `\(stage.type.name)`",
+                let type = path.count == 4 && path[0] == "stages" && path[2] == "with" ? types[path[1]] : nil
+                let parameter: Parameter? = path.count == 1 ? topLevelSchema.first { $0.name == path[0] }
+                    : type?.parameters.first { $0.name == path[3] }
+                if let type, parameter == nil {
+                    diagnostics.append(Diagnostic(.unknownParameter, "unknown parameter `\(path[3])` of stage `\(type.name)`",
                                                   at: axis.keyLocation, field: field,
-                                                  suggestion: suggestion(for: path[3], among: stage.type.parameters.map(\.name))))
+                                                  suggestion: suggestion(for: path[3], among: type.parameters.map(\.name))))
                     continue
                 }
                 if let parameter {
@@ -410,5 +448,67 @@ public enum PipelineLoader {
             }
         }
         return grid
+    }
+}
+
+/// The registry's stages by name (a registry looks names up by a scan).
+struct RegisteredStages {
+    let byName: [String: any Stage.Type]
+    let names: [String]
+
+    init(_ registry: StageRegistry) {
+        byName = Dictionary(registry.stages.map { ($0.name, $0) }) { a, _ in a }
+        names = registry.names
+    }
+
+    subscript(name: String) -> (any Stage.Type)? { byName[name] }
+}
+
+/// Stage ids in file order, and as a set for lookups.
+struct StageIDs {
+    let ordered: [String]
+    let set: Set<String>
+
+    init(_ ordered: [String]) {
+        self.ordered = ordered
+        set = Set(ordered)
+    }
+}
+
+/// A binary min-heap of stage positions (the ready stages of `PipelineLoader.order`).
+struct MinHeap {
+    private var items: [Int]
+
+    init(_ items: [Int]) {  // already sorted ascending: a valid heap
+        self.items = items
+    }
+
+    mutating func push(_ x: Int) {
+        items.append(x)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[parent] > items[i] else { break }
+            items.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Int? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        guard !items.isEmpty else { return top }
+        items[0] = last
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < items.count && items[l] < items[m] { m = l }
+            if r < items.count && items[r] < items[m] { m = r }
+            guard m != i else { break }
+            items.swapAt(i, m)
+            i = m
+        }
+        return top
     }
 }
