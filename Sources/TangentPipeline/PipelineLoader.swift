@@ -42,29 +42,40 @@ public enum PipelineLoader {
                 at: document.location, field: "",
                 suggestion: empty ? "a pipeline file is a mapping with `pipeline:` and `stages:` (see docs/pipeline-format.md)" : nil)])
         }
+        // Stage ids and types as the file names them: profiles and sweeps are checked against these.
         let registered = RegisteredStages(registry)
         var stageIDs = StageIDs([])
+        var typeByID: [String: any Stage.Type] = [:]
         if case .map(let entries)? = topEntries.first(where: { $0.key == "stages" })?.value.value {
             stageIDs = StageIDs(entries.map(\.key))
+            for entry in entries {
+                if case .map(let keys) = entry.value.value, case .string(let name)? = keys.first(where: { $0.key == "use" })?.value.value,
+                   let type = registered[name] {
+                    typeByID[entry.key] = type
+                }
+            }
         }
         var checker = ParameterChecker(baseDirectory: URL(fileURLWithPath: file).deletingLastPathComponent())
 
-        // Profile, then command-line overrides.
+        // Every profile is checked, selected or not; the selected one's sound settings apply first.
         var applied: [Override] = []
+        let profiles = checkProfiles(document["profiles"]?.value, ids: stageIDs, types: typeByID, checker: &checker,
+                                     diagnostics: &diagnostics, hints: &hints)
+        diagnostics += checker.diagnostics
+        checker.diagnostics = []
         if let profile {
-            let (profiles, profileDiagnostics) = parseProfiles(document["profiles"]?.value)
-            diagnostics += profileDiagnostics
-            if let chosen = profiles[profile] {
+            if let chosen = profiles.sound[profile] {
                 applied += chosen
-            } else if !profileDiagnostics.contains(where: { $0.field == "profiles.\(profile)" }) {
-                let names = profiles.keys.sorted()
+            } else if !profiles.malformed.contains(profile) {
                 diagnostics.append(Diagnostic(.unknownProfile, "no profile `\(shown(profile))` in \(file)",
                                               at: SourceLocation(file: "<command line>", line: 1, column: 1),
                                               field: "profiles",
-                                              suggestion: hints.suggestion(for: profile, among: names)
-                                                  ?? (names.isEmpty ? "the file defines no profiles" : "profiles: " + listed(names))))
+                                              suggestion: hints.suggestion(for: profile, among: profiles.names)
+                                                  ?? (profiles.names.isEmpty ? "the file defines no profiles"
+                                                                             : "profiles: " + listed(profiles.names))))
             }
         }
+        // Then the command line's, left to right.
         for (i, text) in overrides.enumerated() {
             do { applied.append(try Override.parse(text, source: "<override \(i + 1)>")) } catch {
                 diagnostics += error.diagnostics
@@ -136,7 +147,7 @@ public enum PipelineLoader {
         }
 
         // Sweep grid.
-        let sweep = checkSweep(document["sweep"]?.value, ids: stageIDs, types: resolvedTypes, checker: &checker,
+        let sweep = checkSweep(document["sweep"]?.value, ids: stageIDs, types: typeByID, checker: &checker,
                                diagnostics: &diagnostics, hints: &hints)
         diagnostics += checker.diagnostics
 
@@ -372,25 +383,126 @@ public enum PipelineLoader {
 
     // MARK: - Profiles and sweeps
 
-    static func parseProfiles(_ value: ConfigValue.Located?) -> ([String: [Override]], [Diagnostic]) {
-        guard let value else { return ([:], []) }
+    /// Every profile, selected or not: each key must resolve (a top-level field, or a parameter of a stage of
+    /// this file, deeper into object parameters) and each value must fit it; problems are reported at the profile
+    /// entry. Returns each well-formed profile's sound settings, the profiles that are not mappings, and the names.
+    static func checkProfiles(_ value: ConfigValue.Located?, ids: StageIDs, types: [String: any Stage.Type],
+                              checker: inout ParameterChecker, diagnostics: inout [Diagnostic],
+                              hints: inout SuggestionBudget)
+        -> (sound: [String: [Override]], malformed: Set<String>, names: [String])
+    {
+        guard let value else { return ([:], [], []) }
         guard case .map(let profiles) = value.value else {
-            return ([:], [Diagnostic(.wrongType, "`profiles` maps profile names to overrides", at: value.location, field: "profiles")])
+            diagnostics.append(Diagnostic(.wrongType, "`profiles` maps profile names to overrides", at: value.location,
+                                          field: "profiles"))
+            return ([:], [], [])
         }
-        var result: [String: [Override]] = [:]
-        var diagnostics: [Diagnostic] = []
+        var sound: [String: [Override]] = [:]
+        var malformed = Set<String>()
         for profile in profiles {
             guard case .map(let settings) = profile.value.value else {
                 diagnostics.append(Diagnostic(.wrongType, "profile `\(profile.key)` must map dotted keys to values",
                                               at: profile.value.location, field: "profiles.\(profile.key)"))
+                malformed.insert(profile.key)
                 continue
             }
-            result[profile.key] = settings.map { s in
-                Override(key: s.key.split(separator: ".").map(String.init), value: s.value,
-                         text: "\(s.key)=\(s.value.value.plainValue.yamlText)", keyLocation: s.keyLocation)
+            var overrides: [Override] = []
+            for setting in settings {
+                let field = "profiles.\(profile.key).\(setting.key)"
+                guard let key = dottedKey(setting.key) else {
+                    diagnostics.append(Diagnostic(.badOverride, "profile key `\(setting.key)` is not a dotted name",
+                                                  at: setting.keyLocation, field: field,
+                                                  suggestion: "use names joined by dots, e.g. model.init_scale"))
+                    continue
+                }
+                // The text as it will appear in the run's overrides (and so its folder name): typed, unambiguous.
+                let override = Override(key: key, value: setting.value,
+                                        text: "\(setting.key)=\(yamlScalar(setting.value.value.plainValue))",
+                                        keyLocation: setting.keyLocation)
+                if checkTarget(key, values: [setting.value], field: field, keyLocation: setting.keyLocation, ids: ids,
+                               types: types, checker: &checker, diagnostics: &diagnostics, hints: &hints) {
+                    overrides.append(override)
+                }
+            }
+            sound[profile.key] = overrides
+        }
+        return (sound, malformed, profiles.map(\.key).sorted())
+    }
+
+    /// The components of a dotted key (`train.snapshots.every`), or nil when it is not one.
+    static func dottedKey(_ text: String) -> [String]? {
+        let key = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let valid = key.allSatisfy { c in !c.isEmpty && c.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } }
+        return valid ? key : nil
+    }
+
+    /// Resolves what the dotted `key` of a profile or sweep sets and checks each of `values` against it.
+    /// False, with a diagnostic, when the key does not resolve or a value does not fit. A key aimed at a stage
+    /// whose `use:` is itself wrong is not checked further (that stage has its own diagnostic).
+    static func checkTarget(_ key: [String], values: [ConfigValue.Located], indexed: Bool = false, field: String,
+                            keyLocation: SourceLocation, ids: StageIDs, types: [String: any Stage.Type], checker: inout ParameterChecker,
+                            diagnostics: inout [Diagnostic], hints: inout SuggestionBudget) -> Bool {
+        let probe = Override(key: key, value: values.first ?? .init(.null, at: keyLocation), text: key.joined(separator: "."),
+                             keyLocation: keyLocation)
+        let path: [String]
+        switch probe.documentPath(stageIDs: ids, hints: &hints) {
+        case .success(let p): path = p
+        case .failure(var d):
+            d.field = field
+            diagnostics.append(d)
+            return false
+        }
+        var parameter: Parameter
+        if path.count == 1 {
+            guard let p = topLevelSchema.first(where: { $0.name == path[0] }) else { return true }
+            parameter = p
+        } else {
+            guard path.count >= 4, path[2] == "with" else {
+                diagnostics.append(Diagnostic(.badOverride, "`\(shown(key.joined(separator: ".")))` does not name a parameter",
+                                              at: keyLocation, field: field,
+                                              suggestion: "write <stage id>.<parameter> (or stages.<id>.with.<parameter>) or a top-level field"))
+                return false
+            }
+            let id = path[1]
+            guard ids.set.contains(id) else {
+                diagnostics.append(Diagnostic(.badOverride, "no stage `\(shown(id))` in this pipeline", at: keyLocation, field: field,
+                                              suggestion: hints.suggestion(for: id, among: ids.ordered)
+                                                  ?? "stage ids are: \(listed(ids.ordered))"))
+                return false
+            }
+            guard let type = types[id] else { return true }
+            let names = type.parameters.map(\.name)
+            guard let p = type.parameters.first(where: { $0.name == path[3] }) else {
+                diagnostics.append(Diagnostic(.unknownParameter, "unknown parameter `\(shown(path[3]))` of stage `\(type.name)`",
+                                              at: keyLocation, field: field,
+                                              suggestion: suggestion(for: path[3], among: names)
+                                                  ?? (names.isEmpty ? "\(type.name) takes no parameters" : "\(type.name) takes: \(names.joined(separator: ", "))")))
+                return false
+            }
+            parameter = p
+            for component in path.dropFirst(4) {
+                guard case .object(let fields) = parameter.type else {
+                    diagnostics.append(Diagnostic(.badOverride, "parameter `\(parameter.name)` of stage `\(type.name)` takes \(parameter.type.description), not an object with fields",
+                                                  at: keyLocation, field: field,
+                                                  suggestion: "set `\(path[1]).\(path[3])` itself"))
+                    return false
+                }
+                guard let f = fields.first(where: { $0.name == component }) else {
+                    let fieldNames = fields.map(\.name)
+                    diagnostics.append(Diagnostic(.unknownParameter, "unknown field `\(shown(component))` of parameter `\(parameter.name)` of stage `\(type.name)`",
+                                                  at: keyLocation, field: field,
+                                                  suggestion: suggestion(for: component, among: fieldNames)
+                                                      ?? "its fields are: \(fieldNames.joined(separator: ", "))"))
+                    return false
+                }
+                parameter = f
             }
         }
-        return (result, diagnostics)
+        let before = checker.diagnostics.count
+        for (i, v) in values.enumerated() {
+            _ = checker.check(v, parameter, field: indexed ? "\(field)[\(i)]" : field)
+        }
+        return checker.diagnostics.count == before
     }
 
     private static func checkSweep(_ value: ConfigValue.Located?, ids: StageIDs, types: [String: any Stage.Type],
@@ -416,35 +528,24 @@ public enum PipelineLoader {
             }
             for axis in axes {
                 let field = "sweep.grid.\(axis.key)"
-                let key = axis.key.split(separator: ".").map(String.init)
-                let probe = Override(key: key, value: axis.value, text: axis.key, keyLocation: axis.keyLocation)
-                let path: [String]
-                switch probe.documentPath(stageIDs: ids, hints: &hints) {
-                case .success(let p): path = p
-                case .failure(var d):
-                    d.field = field
-                    diagnostics.append(d)
+                guard let key = dottedKey(axis.key) else {
+                    diagnostics.append(Diagnostic(.badOverride, "sweep key `\(axis.key)` is not a dotted name",
+                                                  at: axis.keyLocation, field: field,
+                                                  suggestion: "use names joined by dots, e.g. model.init_scale"))
                     continue
                 }
                 guard case .list(let values) = axis.value.value, !values.isEmpty else {
+                    // The key is still checked, so that a misspelled one is named too.
+                    _ = checkTarget(key, values: [], field: field, keyLocation: axis.keyLocation, ids: ids, types: types,
+                                    checker: &checker, diagnostics: &diagnostics, hints: &hints)
                     diagnostics.append(Diagnostic(.wrongType, "a sweep axis needs a non-empty list of values",
                                                   at: axis.value.location, field: field))
                     continue
                 }
-                // Type-check each value against the parameter it sets.
-                let type = path.count == 4 && path[0] == "stages" && path[2] == "with" ? types[path[1]] : nil
-                let parameter: Parameter? = path.count == 1 ? topLevelSchema.first { $0.name == path[0] }
-                    : type?.parameters.first { $0.name == path[3] }
-                if let type, parameter == nil {
-                    diagnostics.append(Diagnostic(.unknownParameter, "unknown parameter `\(path[3])` of stage `\(type.name)`",
-                                                  at: axis.keyLocation, field: field,
-                                                  suggestion: suggestion(for: path[3], among: type.parameters.map(\.name))))
-                    continue
+                if checkTarget(key, values: values, indexed: true, field: field, keyLocation: axis.keyLocation, ids: ids, types: types,
+                               checker: &checker, diagnostics: &diagnostics, hints: &hints) {
+                    grid.append((axis.key, values))
                 }
-                if let parameter {
-                    for (i, v) in values.enumerated() { _ = checker.check(v, parameter, field: "\(field)[\(i)]") }
-                }
-                grid.append((axis.key, values))
             }
         }
         return grid
