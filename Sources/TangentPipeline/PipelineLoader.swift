@@ -75,9 +75,22 @@ public enum PipelineLoader {
                                                                              : "profiles: " + listed(profiles.names))))
             }
         }
-        // Then the command line's, left to right.
+        // Then the command line's, left to right; one that is set again later has no effect (a warning).
+        var fromCommandLine: [[String]: Override] = [:]
         for (i, text) in overrides.enumerated() {
-            do { applied.append(try Override.parse(text, source: "<override \(i + 1)>")) } catch {
+            do throws(PipelineError) {
+                let override = try Override.parse(text, source: "<override \(i + 1)>")
+                if case .success(let path) = override.documentPath(stageIDs: stageIDs, hints: &hints) {
+                    if let earlier = fromCommandLine[path] {
+                        diagnostics.append(Diagnostic(
+                            .badOverride, "`\(shown(earlier.text))` has no effect: `\(shown(override.text))` (\(override.keyLocation.file)) sets `\(path.joined(separator: "."))` again",
+                            at: earlier.keyLocation, field: path.joined(separator: "."),
+                            suggestion: "drop one of them; the last one wins", severity: .warning))
+                    }
+                    fromCommandLine[path] = override
+                }
+                applied.append(override)
+            } catch {
                 diagnostics += error.diagnostics
             }
         }
@@ -259,6 +272,7 @@ public enum PipelineLoader {
 
         // Inputs.
         var connections: [String: (upstream: [String], location: SourceLocation)] = [:]
+        var inputLocations: [String: SourceLocation] = [:]
         let fromEntry = keys.first(where: { $0.key == "from" })
         let diagnosticsBeforeInputs = diagnostics.count
         if let fromEntry {
@@ -309,6 +323,7 @@ public enum PipelineLoader {
                         }
                     }
                     connections[slot.key] = (valid, slot.value.location)
+                    inputLocations[slot.key] = slot.value.location
                 }
             case .null: break
             default:
@@ -328,7 +343,14 @@ public enum PipelineLoader {
             guard let c = connections[slot.name], !c.upstream.isEmpty else { return nil }
             return (slot.name, c.upstream, slot.many)
         }
-        return ResolvedStage(id: id, type: type, parameters: Parameters(values), inputs: inputs, location: entry.keyLocation)
+        var parameterLocations: [String: SourceLocation] = [:]
+        if case .map(let settings)? = withEntry?.value.value {
+            let names = Set(type.parameters.map(\.name))
+            for setting in settings where names.contains(setting.key) { parameterLocations[setting.key] = setting.value.location }
+        }
+        return ResolvedStage(id: id, type: type, parameters: Parameters(values), inputs: inputs, location: entry.keyLocation,
+                             parameterLocations: parameterLocations, inputLocations: inputLocations,
+                             withLocation: withEntry?.keyLocation)
     }
 
     /// Topological order, keeping file order among independent stages; a cycle is a diagnostic.

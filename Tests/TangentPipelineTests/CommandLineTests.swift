@@ -101,6 +101,25 @@ struct CommandLineTests {
         }
     }
 
+    @Test("validate prints warnings, which leave a pipeline valid; --json gives each diagnostic's severity")
+    func validateWarningsAndJSON() throws {
+        let dir = try temporaryFolder("cli")
+        try "pipeline: p\nstages:\n  a: { use: test.source }\n"
+            .write(to: dir.appendingPathComponent("ok.yaml"), atomically: true, encoding: .utf8)
+        let out = try CLI.run(["validate", "ok.yaml", "seed=1", "seed=2"], in: dir)
+        #expect(out.status == 0)
+        #expect(out.stderr == "<override 1>:1:1: warning: seed: `seed=1` has no effect: `seed=2` (<override 2>) sets `seed` again; drop one of them; the last one wins\n")
+        #expect(out.stdout.contains("ok (1 stages: a)"))
+        let json = try CLI.run(["validate", "--json", "ok.yaml", "seed=1", "seed=2", "a.size=x"], in: dir)
+        #expect(json.status == 2)
+        let list = try JSONReader.parse(json.stdout).listValue ?? []
+        #expect(list.map { $0["severity"]?.stringValue } == ["warning", "error"])
+        #expect(list.map { $0["code"]?.stringValue } == ["badOverride", "wrongType"])
+        let valid = try CLI.run(["validate", "--json", "ok.yaml", "seed=1", "seed=2"], in: dir)
+        #expect(valid.status == 0)
+        #expect((try JSONReader.parse(valid.stdout).listValue ?? []).map { $0["severity"]?.stringValue } == ["warning"])
+    }
+
     @Test("stages lists names and summaries; describe shows slots and parameters")
     func stagesAndDescribe() throws {
         let dir = try temporaryFolder("cli")
