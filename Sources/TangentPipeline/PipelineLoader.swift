@@ -124,6 +124,10 @@ public enum PipelineLoader {
             return d
         }
         checker.diagnostics = []
+        if case .string(let name)? = header["pipeline"], let entry = document["pipeline"], !isValidName(name) {
+            diagnostics.append(Diagnostic(.invalidValue, "pipeline name `\(shown(name))` \(nameRule)", at: entry.value.location,
+                                          field: "pipeline", suggestion: "rename it, e.g. `\(validName(from: name, prefix: "p"))`"))
+        }
 
         // Stages.
         var stages: [ResolvedStage] = []
@@ -214,9 +218,29 @@ public enum PipelineLoader {
 
     // MARK: - Stages
 
-    static func isValidID(_ id: String) -> Bool {
-        guard let first = id.first, first.isLetter || first == "_" else { return false }
-        return id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+    /// Pipeline names and stage ids become folder names: one safe path component each.
+    static let nameRule = "must start with an ASCII letter and use only ASCII letters, digits, `_` and `-` (at most 100 bytes)"
+
+    /// A single safe path component: an ASCII letter, then ASCII letters, digits, `_` and `-`; at most 100 bytes.
+    /// (So never `..`, `/`, `\\`, a dot or a space.)
+    static func isValidName(_ name: String) -> Bool {
+        let bytes = name.utf8
+        guard let first = bytes.first, bytes.count <= 100, isASCIILetter(first) else { return false }
+        return bytes.allSatisfy { isASCIILetter($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D }
+    }
+
+    static func isValidID(_ id: String) -> Bool { isValidName(id) }
+
+    private static func isASCIILetter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+
+    /// A valid name close to `name`, for remedies: other characters become `_`, and `prefix` comes first when
+    /// the name does not start with a letter.
+    static func validName(from name: String, prefix: String) -> String {
+        var out = String(name.map { c -> Character in
+            c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-") ? c : "_"
+        }.prefix(100))
+        if !(out.utf8.first.map(isASCIILetter) ?? false) { out = String((prefix + "_" + out).prefix(100)) }
+        return out
     }
 
     /// A user-written string in a message: cut to 80 characters.
@@ -233,8 +257,9 @@ public enum PipelineLoader {
         let id = entry.key
         let field = "stages.\(id)"
         if !isValidID(id) {
-            diagnostics.append(Diagnostic(.invalidValue, "stage id `\(id)` must start with a letter and use only letters, digits, _ and -",
-                                          at: entry.keyLocation, field: field))
+            diagnostics.append(Diagnostic(.invalidValue, "stage id `\(shown(id))` \(nameRule)",
+                                          at: entry.keyLocation, field: field,
+                                          suggestion: "rename it, e.g. `\(validName(from: id, prefix: "s"))` (and the `from:` that name it)"))
         }
         guard case .map(let keys) = entry.value.value else {
             diagnostics.append(Diagnostic(.wrongType, "a stage is a mapping with `use:` (and optional `from:`, `with:`), got \(entry.value.value.typeName)",

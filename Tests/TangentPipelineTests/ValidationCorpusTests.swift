@@ -62,8 +62,8 @@ struct CorpusError: Error, CustomStringConvertible {
 
 @Suite("Malformed pipelines give exact locations and messages")
 struct ValidationCorpusTests {
-    @Test("the corpus holds at least 30 cases")
-    func size() { #expect(CorpusCase.all.count >= 30) }
+    @Test("the corpus holds at least 80 cases")
+    func size() { #expect(CorpusCase.all.count >= 80) }
 
     @Test("every problem is reported at its line and column with its code and message", arguments: CorpusCase.all)
     func corpus(_ c: CorpusCase) throws {
