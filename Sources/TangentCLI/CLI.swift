@@ -56,8 +56,14 @@ func report(_ error: PipelineError) -> ExitCode {
         let errors = error.diagnostics.filter { $0.severity == .error }.count
         let warnings = error.diagnostics.count - errors
         text += "\n\(errors) problem\(errors == 1 ? "" : "s") found"
-            + (warnings > 0 ? " (and \(warnings) warning\(warnings == 1 ? "" : "s"))." : ".")
+            + (warnings == 0 ? "." : " (and \(warnings) warning\(warnings == 1 ? "" : "s")).")
     }
     FileHandle.standardError.write(Data((text + "\n").utf8))
     return ExitCode(error.code == .invalidPipeline || error.code == .runFolder ? 2 : 1)
+}
+
+/// Prints the warnings of a valid pipeline to standard error.
+func reportWarnings(_ pipeline: ResolvedPipeline) {
+    guard !pipeline.warnings.isEmpty else { return }
+    FileHandle.standardError.write(Data((pipeline.warnings.map(\.description).joined(separator: "\n") + "\n").utf8))
 }

@@ -55,8 +55,13 @@ public indirect enum ConfigValue: Sendable, Equatable {
         }
     }
 
-    /// The value as compact YAML flow text, for messages.
-    public var yamlText: String { plainValue.yamlText }
+    /// The value as compact YAML flow text, for messages: at most about 80 characters (longer text is cut with
+    /// `…`), so that a message never repeats a huge value.
+    public var yamlText: String {
+        let text = plainValue.yamlText
+        guard text.count > 80 else { return text }
+        return String(text.prefix(60)) + " … (\(text.utf8.count) bytes)"
+    }
 }
 
 /// Shortest round-tripping text of a double, always with a decimal point or exponent (so YAML reads it back as float).
@@ -77,93 +82,59 @@ extension ConfigValue.Located {
 
 /// Parses YAML text into located values.
 public enum ConfigParser {
-    /// Parses a whole document. A syntax error becomes a `yamlSyntax` diagnostic at the reported position.
+    /// Parses a whole document (see `YAMLComposer`: aliases expanded under a node budget, merge keys applied,
+    /// nesting capped). A syntax error becomes a `yamlSyntax` diagnostic at the reported position, a limit a
+    /// `limitExceeded` one; an empty document is null.
     public static func parse(_ text: String, file: String) throws(PipelineError) -> ConfigValue.Located {
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw PipelineError.invalid([syntaxDiagnostic(error, file: file, text: text)])
-        } catch {
-            throw PipelineError.invalid([Diagnostic(.yamlSyntax, "\(error)", at: nil, field: "")])
-        }
-        guard let node else { return .init(.null, at: SourceLocation(file: file, line: 1, column: 1)) }
-        var diagnostics: [Diagnostic] = []
-        let value = convert(node, file: file, path: "", diagnostics: &diagnostics)
-        if !diagnostics.isEmpty { throw PipelineError.invalid(diagnostics) }
-        return value
+        try YAMLComposer.compose(text, file: file) ?? .init(.null, at: SourceLocation(file: file, line: 1, column: 1))
     }
 
-    static func syntaxDiagnostic(_ error: YamlError, file: String, text: String) -> Diagnostic {
-        switch error {
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            // Yams reports the mapping; point at the second occurrence of the first duplicated key when we can.
-            let key = duplicates.sorted().first ?? ""
-            var location = SourceLocation(file: file, line: context.mark.line, column: context.mark.column)
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            var seen = 0
-            for (index, line) in lines.enumerated() where index + 1 >= context.mark.line {
-                let trimmed = line.drop { $0 == " " }
-                if trimmed.hasPrefix(key + ":") || trimmed.hasPrefix(key + " :") {
-                    seen += 1
-                    if seen == 2 {
-                        location = SourceLocation(file: file, line: index + 1, column: line.count - trimmed.count + 1)
-                        break
-                    }
-                }
-            }
-            return Diagnostic(.duplicateID, "`\(key)` appears twice in the same mapping", at: location, field: key,
-                              suggestion: "rename or remove one of them")
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let where_ = SourceLocation(file: file, line: mark.line, column: mark.column)
-            let ctx = context.map { " (\($0.text))" } ?? ""
-            return Diagnostic(.yamlSyntax, "YAML syntax error: \(problem)\(ctx)", at: where_, field: "",
-                              suggestion: "check indentation, colons and brackets near this position")
+    /// `Int.construct(from:)`, except that a sexagesimal int too large for `Int` (`1:00:00:…`) is nil where Yams
+    /// traps on the overflow (it multiplies without checking).
+    static func constructInt(_ scalar: Node.Scalar) -> Int? {
+        let text = scalar.string.replacingOccurrences(of: "_", with: "")
+        let negative = text.hasPrefix("-")
+        let body = negative || text.hasPrefix("+") ? text.dropFirst() : text[...]
+        guard body.contains(":"), !body.hasPrefix("0") else { return Int.construct(from: scalar) }
+        guard scalar.style == .any || scalar.style == .plain else { return nil }
+        var value = 0
+        for component in body.split(separator: ":", omittingEmptySubsequences: false) {
+            guard let digit = Int(component, radix: 10) else { return nil }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: 60)
+            let (sum, o2) = shifted.addingReportingOverflow(digit)
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        return negative ? -value : value
+    }
+
+    /// The YAML 1.1 words Yams' default resolver reads as bools and nulls.
+    static let boolWords: [String: Bool] = [
+        "yes": true, "Yes": true, "YES": true, "true": true, "True": true, "TRUE": true, "on": true, "On": true, "ON": true,
+        "no": false, "No": false, "NO": false, "false": false, "False": false, "FALSE": false, "off": false, "Off": false,
+        "OFF": false,
+    ]
+    static let nullWords: Set<String> = ["null", "Null", "NULL"]
+
+    /// The value of an untagged plain scalar without Yams' regular expressions, for the common cases (the result
+    /// is the same as `scalarValue`'s): a scalar that starts with anything but a sign, a digit, `.`, `~`, `<` or
+    /// `=` can only be a bool, a null or a string; a decimal integer without leading zeros is an int. Nil for the
+    /// rest (floats, octal, timestamps…), which go through Yams.
+    static func fastPlainValue(_ text: String) -> ConfigValue? {
+        guard let first = text.utf8.first else { return nil }
+        switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):
+            let digits = first == UInt8(ascii: "-") ? text.utf8.dropFirst() : text.utf8[...]
+            guard let lead = digits.first, digits.count <= 18,
+                  lead != UInt8(ascii: "0") || (digits.count == 1 && first != UInt8(ascii: "-")),  // Yams: -0 is -0.0
+                  digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+            return Int(text).map(ConfigValue.int)
+        case UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "<"), UInt8(ascii: "="):
+            return nil
         default:
-            return Diagnostic(.yamlSyntax, "YAML error: \(error)", at: SourceLocation(file: file, line: 1, column: 1),
-                              field: "")
-        }
-    }
-
-    private static func location(_ node: Node, _ file: String) -> SourceLocation {
-        SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
-    }
-
-    static func convert(_ node: Node, file: String, path: String,
-                        diagnostics: inout [Diagnostic]) -> ConfigValue.Located {
-        let here = location(node, file)
-        switch node {
-        case .scalar(let scalar):
-            return .init(scalarValue(scalar), at: here)
-        case .sequence(let sequence):
-            let items = sequence.enumerated().map { index, item in
-                convert(item, file: file, path: "\(path)[\(index)]", diagnostics: &diagnostics)
-            }
-            return .init(.list(items), at: here)
-        case .mapping(let mapping):
-            var entries: [ConfigValue.Entry] = []
-            for (keyNode, valueNode) in mapping {
-                let keyLocation = location(keyNode, file)
-                guard case .scalar(let keyScalar) = keyNode else {
-                    diagnostics.append(Diagnostic(.wrongType, "mapping keys must be plain names", at: keyLocation,
-                                                  field: path))
-                    continue
-                }
-                let key = keyScalar.string
-                let field = path.isEmpty ? key : "\(path).\(key)"
-                if entries.contains(where: { $0.key == key }) {
-                    diagnostics.append(Diagnostic(.duplicateID, "`\(key)` appears twice in the same mapping",
-                                                  at: keyLocation, field: field,
-                                                  suggestion: "rename or remove one of them"))
-                    continue
-                }
-                let value = convert(valueNode, file: file, path: field, diagnostics: &diagnostics)
-                entries.append(.init(key: key, keyLocation: keyLocation, value: value))
-            }
-            return .init(.map(entries), at: here)
-        case .alias:
-            return .init(.null, at: here)
+            if let b = boolWords[text] { return .bool(b) }
+            if nullWords.contains(text) { return .null }
+            return .string(text)
         }
     }
 
@@ -174,7 +145,7 @@ public enum ConfigParser {
         case .null: return .null
         case .bool: return Bool.construct(from: scalar).map(ConfigValue.bool) ?? .string(text)
         case .int:
-            if let i = Int.construct(from: scalar) { return .int(i) }
+            if let i = constructInt(scalar) { return .int(i) }
             return Double.construct(from: scalar).map(ConfigValue.double) ?? .string(text)
         case .float: return Double.construct(from: scalar).map(ConfigValue.double) ?? .string(text)
         default: return .string(text)

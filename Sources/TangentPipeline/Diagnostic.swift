@@ -23,9 +23,15 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
         case unknownProfile, badOverride
         /// A stage would allocate more memory than the machine has.
         case outOfMemory
+        /// The pipeline file is not a readable regular file (a directory, a FIFO, a device, too large, no permission).
+        case unreadableFile
+        /// The pipeline file is not UTF-8 text (an invalid byte, a UTF-16/32 byte order mark, a control byte).
+        case encoding
+        /// The YAML exceeds a reader limit: nodes after alias expansion, nesting depth, key length.
+        case limitExceeded
     }
 
-    /// An error makes the pipeline invalid; a warning is reported and the run goes on.
+    /// How bad it is: an error makes the pipeline invalid, a warning never does by itself.
     public enum Severity: String, Sendable {
         case error, warning
     }
@@ -37,29 +43,29 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
     public var field: String
     /// A remedy, e.g. "did you mean `ntk.snapshots`?".
     public var suggestion: String?
-    public var severity: Severity
+    /// `error` (the default) or `warning`.
+    public var severity: Severity = .error
 
     public init(_ code: Code, _ message: String, at location: SourceLocation?, field: String,
                 suggestion: String? = nil, severity: Severity = .error) {
-        self.severity = severity
         self.code = code
         self.message = message
         self.location = location
         self.field = field
         self.suggestion = suggestion
+        self.severity = severity
     }
 
     /// The diagnostic as a JSON object (for editors and scripts: `tangent validate --json`).
     public var jsonValue: Value {
         .object([
-            "code": .string(code.rawValue), "message": .string(message), "field": .string(field),
+            "severity": .string(severity.rawValue), "code": .string(code.rawValue), "message": .string(message), "field": .string(field),
             "file": location.map { .string($0.file) } ?? .null, "line": location.map { .int($0.line) } ?? .null,
             "column": location.map { .int($0.column) } ?? .null, "suggestion": suggestion.map(Value.string) ?? .null,
-            "severity": .string(severity.rawValue),
         ])
     }
 
-    /// `file:line:column: error: field: message; suggestion`
+    /// `file:line:column: error: field: message; suggestion` (`warning:` for a warning)
     public var description: String {
         var text = (location.map { "\($0): " } ?? "") + "\(severity.rawValue): "
         if !field.isEmpty { text += "\(field): " }
@@ -94,10 +100,11 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
         self.location = "\(fileID):\(line)"
     }
 
+    /// The pipeline is invalid: `diagnostics` holds at least one error (and possibly warnings).
     public static func invalid(_ diagnostics: [Diagnostic]) -> PipelineError {
-        PipelineError(.invalidPipeline,
-                      "\(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") in the pipeline",
-                      diagnostics: diagnostics)
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        return PipelineError(.invalidPipeline, "\(errors) problem\(errors == 1 ? "" : "s") in the pipeline",
+                             diagnostics: diagnostics)
     }
 
     public var description: String {
@@ -107,11 +114,47 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
 }
 
 /// "did you mean …?": the closest candidate by edit distance (with transpositions), if it is within a third of
-/// the word's length (at least 1 edit).
-func suggestion(for word: String, among candidates: [String]) -> String? {
-    let best = candidates.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
-    guard let (candidate, distance) = best, distance <= max(1, word.count / 3) else { return nil }
-    return "did you mean `\(candidate)`?"
+/// the word's length (at least 1 edit). Bounded: words longer than 100 characters get no suggestion, and candidates
+/// whose length differs by more than the allowed distance are skipped before any edit distance is computed.
+func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
+    let length = word.count
+    guard length <= 100 else { return nil }
+    let limit = max(1, length / 3)
+    var best: (candidate: String, distance: Int)?
+    for candidate in candidates {
+        // Cheap length filter first (utf8 bounds the character count from above).
+        if candidate.utf8.count < length - limit { continue }
+        let count = candidate.count
+        guard abs(count - length) <= limit else { continue }
+        let d = editDistance(word, candidate)
+        guard d <= limit else { continue }
+        if best == nil || d < best!.distance || (d == best!.distance && candidate < best!.candidate) {
+            best = (candidate, d)
+        }
+    }
+    return best.map { "did you mean `\($0.candidate)`?" }
+}
+
+/// At most `limit` names joined by ", ", then "… (N in all)": remedies list names without growing with the file.
+func listed(_ names: some Collection<String>, limit: Int = 10) -> String {
+    if names.count <= limit { return names.joined(separator: ", ") }
+    return names.prefix(limit).joined(separator: ", ") + ", … (\(names.count) in all)"
+}
+
+/// Did-you-mean among stage ids or profile names, whose number grows with the file: every lookup is charged the
+/// number of candidates it examines, and once `budget` is spent no more suggestions are computed (so that a
+/// file with 64,000 stages and as many typos stays linear).
+struct SuggestionBudget {
+    var remaining: Int
+
+    init(_ budget: Int = 200_000) { remaining = budget }
+
+    mutating func suggestion(for word: String, among candidates: [String], excluding excluded: String? = nil) -> String? {
+        guard remaining >= candidates.count else { return nil }
+        remaining -= candidates.count
+        guard let excluded else { return TangentPipeline.suggestion(for: word, among: candidates) }
+        return TangentPipeline.suggestion(for: word, among: candidates.lazy.filter { $0 != excluded })
+    }
 }
 
 /// Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent transpositions cost 1.

@@ -73,7 +73,7 @@ public struct Override: Sendable, Equatable {
     static let topLevelFields = ["seed", "precision", "threads", "description"]
 
     /// The full path of this override in the pipeline document, or a `badOverride` diagnostic.
-    func documentPath(stageIDs: [String]) -> Result<[String], Diagnostic> {
+    func documentPath(stageIDs: StageIDs, hints: inout SuggestionBudget) -> Result<[String], Diagnostic> {
         let first = key[0]
         if Override.topLevelFields.contains(first) {
             if key.count == 1 { return .success(key) }
@@ -81,9 +81,9 @@ public struct Override: Sendable, Equatable {
                                        at: keyLocation, field: key.joined(separator: ".")))
         }
         if first == "stages" { return .success(key) }
-        if stageIDs.contains(first) {
+        if stageIDs.set.contains(first) {
             guard key.count >= 2 else {
-                return .failure(Diagnostic(.badOverride, "override `\(text)` names stage `\(first)` but no parameter",
+                return .failure(Diagnostic(.badOverride, "override `\(PipelineLoader.shown(text))` names stage `\(first)` but no parameter",
                                            at: keyLocation, field: first,
                                            suggestion: "write \(first).<parameter>=value"))
             }
@@ -91,10 +91,11 @@ public struct Override: Sendable, Equatable {
         }
         return .failure(Diagnostic(
             .badOverride,
-            "`\(first)` is neither a top-level field (\(Override.topLevelFields.joined(separator: ", "))) nor a stage id"
-                + (stageIDs.isEmpty ? "" : " (\(stageIDs.joined(separator: ", ")))"),
+            "`\(PipelineLoader.shown(first))` is neither a top-level field (\(Override.topLevelFields.joined(separator: ", "))) nor a stage id"
+                + (stageIDs.ordered.isEmpty ? "" : " (\(listed(stageIDs.ordered)))"),
             at: keyLocation, field: key.joined(separator: "."),
-            suggestion: suggestion(for: first, among: Override.topLevelFields + stageIDs)))
+            suggestion: suggestion(for: first, among: Override.topLevelFields)
+                ?? hints.suggestion(for: first, among: stageIDs.ordered)))
     }
 }
 

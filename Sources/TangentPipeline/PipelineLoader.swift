@@ -16,17 +16,15 @@ public enum PipelineLoader {
         Parameter("threads", .int, minimum: 1, nullable: true, doc: "thread budget (default: all cores)"),
     ]
 
-    /// Loads and validates the pipeline file at `path`.
+    /// At most this many diagnostics are reported (in file order), then one saying how many more there are.
+    static let maxDiagnostics = 1000
+
+    /// Loads and validates the pipeline file at `path`: a regular file of at most 16 MB of UTF-8 text (see
+    /// `PipelineFile`), then everything `load(text:…)` checks.
     public static func load(file path: String, overrides: [String] = [], profile: String? = nil,
                             registry: StageRegistry) throws(PipelineError) -> ResolvedPipeline {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let text: String
-        do {
-            text = try String(contentsOfFile: absolute, encoding: .utf8)
-        } catch {
-            throw PipelineError.invalid([Diagnostic(.fileNotFound, "cannot read pipeline file \(absolute)", at: nil,
-                                                    field: "", suggestion: "check the path")])
-        }
+        let text = try PipelineFile.text(at: absolute)
         return try load(text: text, file: absolute, overrides: overrides, profile: profile, registry: registry)
     }
 
@@ -35,41 +33,69 @@ public enum PipelineLoader {
                             registry: StageRegistry) throws(PipelineError) -> ResolvedPipeline {
         var document = try ConfigParser.parse(text, file: file)
         var diagnostics: [Diagnostic] = []
+        var hints = SuggestionBudget()
         let top = SourceLocation(file: file, line: 1, column: 1)
         guard case .map(let topEntries) = document.value else {
-            throw PipelineError.invalid([Diagnostic(.wrongType, "a pipeline file is a mapping with `pipeline:` and `stages:`",
-                                                    at: document.location, field: "")])
+            let empty = document.value == .null && isBlank(text)
+            throw PipelineError.invalid([Diagnostic(
+                .wrongType, empty ? "the pipeline file is empty" : "a pipeline file is a mapping with `pipeline:` and `stages:`",
+                at: document.location, field: "",
+                suggestion: empty ? "a pipeline file is a mapping with `pipeline:` and `stages:` (see docs/pipeline-format.md)" : nil)])
         }
-        let stageIDs: [String] = {
-            if case .map(let entries)? = topEntries.first(where: { $0.key == "stages" })?.value.value {
-                return entries.map(\.key)
+        // Stage ids and types as the file names them: profiles and sweeps are checked against these.
+        let registered = RegisteredStages(registry)
+        var stageIDs = StageIDs([])
+        var typeByID: [String: any Stage.Type] = [:]
+        if case .map(let entries)? = topEntries.first(where: { $0.key == "stages" })?.value.value {
+            stageIDs = StageIDs(entries.map(\.key))
+            for entry in entries {
+                if case .map(let keys) = entry.value.value, case .string(let name)? = keys.first(where: { $0.key == "use" })?.value.value,
+                   let type = registered[name] {
+                    typeByID[entry.key] = type
+                }
             }
-            return []
-        }()
+        }
+        var checker = ParameterChecker(baseDirectory: URL(fileURLWithPath: file).deletingLastPathComponent())
 
-        // Profile, then command-line overrides.
+        // Every profile is checked, selected or not; the selected one's sound settings apply first.
         var applied: [Override] = []
+        let profiles = checkProfiles(document["profiles"]?.value, ids: stageIDs, types: typeByID, checker: &checker,
+                                     diagnostics: &diagnostics, hints: &hints)
+        diagnostics += checker.diagnostics
+        checker.diagnostics = []
         if let profile {
-            let (profiles, profileDiagnostics) = parseProfiles(document["profiles"]?.value, stageIDs: stageIDs)
-            diagnostics += profileDiagnostics
-            if let chosen = profiles[profile] {
+            if let chosen = profiles.sound[profile] {
                 applied += chosen
-            } else if !profileDiagnostics.contains(where: { $0.field == "profiles.\(profile)" }) {
-                diagnostics.append(Diagnostic(.unknownProfile, "no profile `\(profile)` in \(file)",
+            } else if !profiles.malformed.contains(profile) {
+                diagnostics.append(Diagnostic(.unknownProfile, "no profile `\(shown(profile))` in \(file)",
                                               at: SourceLocation(file: "<command line>", line: 1, column: 1),
                                               field: "profiles",
-                                              suggestion: suggestion(for: profile, among: profiles.keys.sorted())
-                                                  ?? (profiles.isEmpty ? "the file defines no profiles"
-                                                                       : "profiles: " + profiles.keys.sorted().joined(separator: ", "))))
+                                              suggestion: hints.suggestion(for: profile, among: profiles.names)
+                                                  ?? (profiles.names.isEmpty ? "the file defines no profiles"
+                                                                             : "profiles: " + listed(profiles.names))))
             }
         }
+        // Then the command line's, left to right; one that is set again later has no effect (a warning).
+        var fromCommandLine: [[String]: Override] = [:]
         for (i, text) in overrides.enumerated() {
-            do { applied.append(try Override.parse(text, source: "<override \(i + 1)>")) } catch {
+            do throws(PipelineError) {
+                let override = try Override.parse(text, source: "<override \(i + 1)>")
+                if case .success(let path) = override.documentPath(stageIDs: stageIDs, hints: &hints) {
+                    if let earlier = fromCommandLine[path] {
+                        diagnostics.append(Diagnostic(
+                            .badOverride, "`\(shown(earlier.text))` has no effect: `\(shown(override.text))` (\(override.keyLocation.file)) sets `\(path.joined(separator: "."))` again",
+                            at: earlier.keyLocation, field: path.joined(separator: "."),
+                            suggestion: "drop one of them; the last one wins", severity: .warning))
+                    }
+                    fromCommandLine[path] = override
+                }
+                applied.append(override)
+            } catch {
                 diagnostics += error.diagnostics
             }
         }
         for override in applied {
-            switch override.documentPath(stageIDs: stageIDs) {
+            switch override.documentPath(stageIDs: stageIDs, hints: &hints) {
             case .success(let path): document.set(path[...], to: override.value, keyLocation: override.keyLocation)
             case .failure(let d): diagnostics.append(d)
             }
@@ -83,7 +109,6 @@ public enum PipelineLoader {
                                           suggestion: suggestion(for: entry.key, among: topLevelKeys)
                                               ?? "fields are: \(topLevelKeys.joined(separator: ", "))"))
         }
-        var checker = ParameterChecker(baseDirectory: URL(fileURLWithPath: file).deletingLastPathComponent())
         let scalarFields = ConfigValue.Located(.map(entries.filter { topLevelKeys.contains($0.key) && !["stages", "profiles", "sweep"].contains($0.key) }),
                                                at: top)
         let header = checker.check(scalarFields, schema: topLevelSchema, field: "", owner: "the pipeline", ownerLocation: top)
@@ -99,6 +124,10 @@ public enum PipelineLoader {
             return d
         }
         checker.diagnostics = []
+        if case .string(let name)? = header["pipeline"], let entry = document["pipeline"], !isValidName(name) {
+            diagnostics.append(Diagnostic(.invalidValue, "pipeline name `\(shown(name))` \(nameRule)", at: entry.value.location,
+                                          field: "pipeline", suggestion: "rename it, e.g. `\(validName(from: name, prefix: "p"))`"))
+        }
 
         // Stages.
         var stages: [ResolvedStage] = []
@@ -109,10 +138,10 @@ public enum PipelineLoader {
                                               at: stagesEntry.value.location, field: "stages"))
                 throw PipelineError.invalid(diagnostics)
             }
-            let ids = stageEntries.map(\.key)
+            let ids = StageIDs(stageEntries.map(\.key))
             for entry in stageEntries {
-                if let stage = checkStage(entry, ids: ids, registry: registry, checker: &checker,
-                                          diagnostics: &diagnostics, kindChecks: &kindChecks) {
+                if let stage = checkStage(entry, ids: ids, registry: registered, checker: &checker,
+                                          diagnostics: &diagnostics, kindChecks: &kindChecks, hints: &hints) {
                     stages.append(stage)
                 }
             }
@@ -122,37 +151,59 @@ public enum PipelineLoader {
         }
         diagnostics += checker.diagnostics
         checker.diagnostics = []
+        let resolvedTypes = Dictionary(stages.map { ($0.id, $0.type) }) { a, _ in a }
         for check in kindChecks {
-            guard let upstream = stages.first(where: { $0.id == check.upstream }) else { continue }
-            if !check.slot.kind.accepts(upstream.type.outputKind) {
+            guard let upstream = resolvedTypes[check.upstream] else { continue }
+            if !check.slot.kind.accepts(upstream.outputKind) {
                 diagnostics.append(Diagnostic(
                     .slotKindMismatch,
-                    "slot `\(check.slot.name)` takes a \(check.slot.kind) artifact but `\(check.upstream)` (\(upstream.type.name)) produces a \(upstream.type.outputKind)",
+                    "slot `\(check.slot.name)` takes a \(check.slot.kind) artifact but `\(check.upstream)` (\(upstream.name)) produces a \(upstream.outputKind)",
                     at: check.location, field: "stages.\(check.stage).from.\(check.slot.name)",
                     suggestion: "connect a stage that produces a \(check.slot.kind)"))
             }
         }
 
         // Sweep grid.
-        let sweep = checkSweep(document["sweep"]?.value, stageIDs: stageIDs, stages: stages, header: header,
-                               checker: &checker, diagnostics: &diagnostics)
+        let sweep = checkSweep(document["sweep"]?.value, ids: stageIDs, types: typeByID, checker: &checker,
+                               diagnostics: &diagnostics, hints: &hints)
         diagnostics += checker.diagnostics
 
         // Order (and cycles) only once everything else is sound.
         var ordered: [ResolvedStage] = []
-        if diagnostics.isEmpty {
+        if !diagnostics.contains(where: { $0.severity == .error }) {
             switch order(stages) {
             case .success(let o): ordered = o
             case .failure(let d): diagnostics.append(d)
             }
         }
-        if !diagnostics.isEmpty { throw PipelineError.invalid(sortedByLocation(diagnostics)) }
-        return ResolvedPipeline(
+        diagnostics = capped(sortedByLocation(diagnostics))
+        if diagnostics.contains(where: { $0.severity == .error }) { throw PipelineError.invalid(diagnostics) }
+        var pipeline = ResolvedPipeline(
             name: header["pipeline"]?.stringValue ?? "pipeline", description: header["description"]?.stringValue,
             seed: header["seed"]?.intValue ?? 0,
             precision: Precision(rawValue: header["precision"]?.stringValue ?? "float64") ?? .float64,
             threads: header["threads"]?.intValue, stages: ordered, file: file, profile: profile,
             overrides: applied.map(\.text), sweepGrid: sweep)
+        pipeline.warnings = diagnostics
+        return pipeline
+    }
+
+    /// True when the text holds no YAML content (only blanks and comments).
+    static func isBlank(_ text: String) -> Bool {
+        text.split(whereSeparator: \.isNewline).allSatisfy { line in
+            let t = line.drop { $0 == " " || $0 == "\t" }
+            return t.isEmpty || t.hasPrefix("#")
+        }
+    }
+
+    /// The first `maxDiagnostics` diagnostics, then one that counts the rest.
+    static func capped(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        guard diagnostics.count > maxDiagnostics else { return diagnostics }
+        let rest = diagnostics[maxDiagnostics...]
+        let errors = rest.filter { $0.severity == .error }.count
+        return Array(diagnostics.prefix(maxDiagnostics)) + [Diagnostic(
+            .limitExceeded, "\(rest.count.formatted) more problems are not shown", at: nil, field: "",
+            suggestion: "fix the ones above first", severity: errors > 0 ? .error : .warning)]
     }
 
     /// Diagnostics in file order (command-line ones last), so messages read top to bottom.
@@ -167,21 +218,48 @@ public enum PipelineLoader {
 
     // MARK: - Stages
 
-    static func isValidID(_ id: String) -> Bool {
-        guard let first = id.first, first.isLetter || first == "_" else { return false }
-        return id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+    /// Pipeline names and stage ids become folder names: one safe path component each.
+    static let nameRule = "must start with an ASCII letter and use only ASCII letters, digits, `_` and `-` (at most 100 bytes)"
+
+    /// A single safe path component: an ASCII letter, then ASCII letters, digits, `_` and `-`; at most 100 bytes.
+    /// (So never `..`, `/`, `\\`, a dot or a space.)
+    static func isValidName(_ name: String) -> Bool {
+        let bytes = name.utf8
+        guard let first = bytes.first, bytes.count <= 100, isASCIILetter(first) else { return false }
+        return bytes.allSatisfy { isASCIILetter($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D }
     }
 
-    private static func checkStage(_ entry: ConfigValue.Entry, ids: [String], registry: StageRegistry,
+    static func isValidID(_ id: String) -> Bool { isValidName(id) }
+
+    private static func isASCIILetter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+
+    /// A valid name close to `name`, for remedies: other characters become `_`, and `prefix` comes first when
+    /// the name does not start with a letter.
+    static func validName(from name: String, prefix: String) -> String {
+        var out = String(name.map { c -> Character in
+            c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-") ? c : "_"
+        }.prefix(100))
+        if !(out.utf8.first.map(isASCIILetter) ?? false) { out = String((prefix + "_" + out).prefix(100)) }
+        return out
+    }
+
+    /// A user-written string in a message: cut to 80 characters.
+    static func shown(_ s: String) -> String {
+        s.count <= 80 ? s : String(s.prefix(60)) + "…"
+    }
+
+    private static func checkStage(_ entry: ConfigValue.Entry, ids: StageIDs, registry: RegisteredStages,
                                    checker: inout ParameterChecker, diagnostics: inout [Diagnostic],
-                                   kindChecks: inout [(stage: String, slot: InputSlot, upstream: String, location: SourceLocation)])
+                                   kindChecks: inout [(stage: String, slot: InputSlot, upstream: String, location: SourceLocation)],
+                                   hints: inout SuggestionBudget)
         -> ResolvedStage?
     {
         let id = entry.key
         let field = "stages.\(id)"
         if !isValidID(id) {
-            diagnostics.append(Diagnostic(.invalidValue, "stage id `\(id)` must start with a letter and use only letters, digits, _ and -",
-                                          at: entry.keyLocation, field: field))
+            diagnostics.append(Diagnostic(.invalidValue, "stage id `\(shown(id))` \(nameRule)",
+                                          at: entry.keyLocation, field: field,
+                                          suggestion: "rename it, e.g. `\(validName(from: id, prefix: "s"))` (and the `from:` that name it)"))
         }
         guard case .map(let keys) = entry.value.value else {
             diagnostics.append(Diagnostic(.wrongType, "a stage is a mapping with `use:` (and optional `from:`, `with:`), got \(entry.value.value.typeName)",
@@ -204,8 +282,8 @@ public enum PipelineLoader {
                                           at: useEntry.value.location, field: "\(field).use"))
             return nil
         }
-        guard let type = registry.stage(named: name) else {
-            diagnostics.append(Diagnostic(.unknownStage, "unknown stage `\(name)`", at: useEntry.value.location,
+        guard let type = registry[name] else {
+            diagnostics.append(Diagnostic(.unknownStage, "unknown stage `\(shown(name))`", at: useEntry.value.location,
                                           field: "\(field).use",
                                           suggestion: suggestion(for: name, among: registry.names)
                                               ?? "run `tangent stages` to list the registered stages"))
@@ -219,6 +297,7 @@ public enum PipelineLoader {
 
         // Inputs.
         var connections: [String: (upstream: [String], location: SourceLocation)] = [:]
+        var inputLocations: [String: SourceLocation] = [:]
         let fromEntry = keys.first(where: { $0.key == "from" })
         let diagnosticsBeforeInputs = diagnostics.count
         if let fromEntry {
@@ -258,17 +337,18 @@ public enum PipelineLoader {
                     for (up, location) in upstream {
                         if up == id {
                             diagnostics.append(Diagnostic(.cycle, "stage `\(id)` reads from itself", at: location, field: slotField))
-                        } else if !ids.contains(up) {
-                            diagnostics.append(Diagnostic(.unknownUpstream, "no stage `\(up)` in this pipeline", at: location,
+                        } else if !ids.set.contains(up) {
+                            diagnostics.append(Diagnostic(.unknownUpstream, "no stage `\(shown(up))` in this pipeline", at: location,
                                                           field: slotField,
-                                                          suggestion: suggestion(for: up, among: ids.filter { $0 != id })
-                                                              ?? "stage ids are: \(ids.joined(separator: ", "))"))
+                                                          suggestion: hints.suggestion(for: up, among: ids.ordered, excluding: id)
+                                                              ?? "stage ids are: \(listed(ids.ordered))"))
                         } else {
                             valid.append(up)
                             kindChecks.append((id, declared, up, location))
                         }
                     }
                     connections[slot.key] = (valid, slot.value.location)
+                    inputLocations[slot.key] = slot.value.location
                 }
             case .null: break
             default:
@@ -288,68 +368,193 @@ public enum PipelineLoader {
             guard let c = connections[slot.name], !c.upstream.isEmpty else { return nil }
             return (slot.name, c.upstream, slot.many)
         }
-        return ResolvedStage(id: id, type: type, parameters: Parameters(values), inputs: inputs, location: entry.keyLocation)
+        var parameterLocations: [String: SourceLocation] = [:]
+        if case .map(let settings)? = withEntry?.value.value {
+            let names = Set(type.parameters.map(\.name))
+            for setting in settings where names.contains(setting.key) { parameterLocations[setting.key] = setting.value.location }
+        }
+        return ResolvedStage(id: id, type: type, parameters: Parameters(values), inputs: inputs, location: entry.keyLocation,
+                             parameterLocations: parameterLocations, inputLocations: inputLocations,
+                             withLocation: withEntry?.keyLocation)
     }
 
     /// Topological order, keeping file order among independent stages; a cycle is a diagnostic.
+    ///
+    /// Kahn's algorithm with the ready stages in a min-heap of file positions: at every step the earliest ready
+    /// stage in the file comes next, which is the file order among independent stages. O((V + E) log V).
     static func order(_ stages: [ResolvedStage]) -> Result<[ResolvedStage], Diagnostic> {
-        var remaining = stages
-        var done = Set<String>()
-        var ordered: [ResolvedStage] = []
-        while !remaining.isEmpty {
-            guard let next = remaining.firstIndex(where: { $0.dependencies.allSatisfy(done.contains) }) else {
-                let cycle = findCycle(remaining)
-                let first = remaining.first { $0.id == cycle.first }!
-                return .failure(Diagnostic(.cycle, "stages form a cycle: " + (cycle + [cycle[0]]).joined(separator: " → "),
-                                           at: first.location, field: "stages.\(first.id).from",
-                                           suggestion: "a stage can only read from stages that do not depend on it"))
+        var position = [String: Int](minimumCapacity: stages.count)
+        for (i, stage) in stages.enumerated() where position[stage.id] == nil { position[stage.id] = i }
+        var waiting = [Int](repeating: 0, count: stages.count)
+        var dependents = [[Int]](repeating: [], count: stages.count)
+        for (i, stage) in stages.enumerated() {
+            for dependency in stage.dependencies {
+                waiting[i] += 1  // a dependency that is not a stage here is never satisfied
+                if let j = position[dependency] { dependents[j].append(i) }
             }
-            let stage = remaining.remove(at: next)
-            done.insert(stage.id)
-            ordered.append(stage)
         }
-        return .success(ordered)
+        var ready = MinHeap(stages.indices.filter { waiting[$0] == 0 })
+        var ordered: [ResolvedStage] = []
+        ordered.reserveCapacity(stages.count)
+        while let i = ready.pop() {
+            ordered.append(stages[i])
+            for j in dependents[i] {
+                waiting[j] -= 1
+                if waiting[j] == 0 { ready.push(j) }
+            }
+        }
+        guard ordered.count < stages.count else { return .success(ordered) }
+        let remaining = stages.indices.filter { waiting[$0] > 0 }.map { stages[$0] }
+        let cycle = findCycle(remaining)
+        let first = remaining.first { $0.id == cycle.first }!
+        return .failure(Diagnostic(.cycle, "stages form a cycle: " + (cycle + [cycle[0]]).joined(separator: " → "),
+                                   at: first.location, field: "stages.\(first.id).from",
+                                   suggestion: "a stage can only read from stages that do not depend on it"))
     }
 
+    /// Follows first dependencies from the first remaining stage until a stage repeats: that loop is the cycle.
     private static func findCycle(_ stages: [ResolvedStage]) -> [String] {
-        let byID = Dictionary(uniqueKeysWithValues: stages.map { ($0.id, $0) })
+        let byID = Dictionary(stages.map { ($0.id, $0) }) { a, _ in a }
         var path: [String] = []
+        var onPath: [String: Int] = [:]
         var current = stages[0].id
-        while !path.contains(current) {
+        while onPath[current] == nil {
+            onPath[current] = path.count
             path.append(current)
             guard let next = byID[current]?.dependencies.first(where: { byID[$0] != nil }) else { break }
             current = next
         }
-        if let start = path.firstIndex(of: current) { return Array(path[start...]) }
+        if let start = onPath[current], start < path.count, path[start] == current { return Array(path[start...]) }
         return path
     }
 
     // MARK: - Profiles and sweeps
 
-    static func parseProfiles(_ value: ConfigValue.Located?, stageIDs: [String]) -> ([String: [Override]], [Diagnostic]) {
-        guard let value else { return ([:], []) }
+    /// Every profile, selected or not: each key must resolve (a top-level field, or a parameter of a stage of
+    /// this file, deeper into object parameters) and each value must fit it; problems are reported at the profile
+    /// entry. Returns each well-formed profile's sound settings, the profiles that are not mappings, and the names.
+    static func checkProfiles(_ value: ConfigValue.Located?, ids: StageIDs, types: [String: any Stage.Type],
+                              checker: inout ParameterChecker, diagnostics: inout [Diagnostic],
+                              hints: inout SuggestionBudget)
+        -> (sound: [String: [Override]], malformed: Set<String>, names: [String])
+    {
+        guard let value else { return ([:], [], []) }
         guard case .map(let profiles) = value.value else {
-            return ([:], [Diagnostic(.wrongType, "`profiles` maps profile names to overrides", at: value.location, field: "profiles")])
+            diagnostics.append(Diagnostic(.wrongType, "`profiles` maps profile names to overrides", at: value.location,
+                                          field: "profiles"))
+            return ([:], [], [])
         }
-        var result: [String: [Override]] = [:]
-        var diagnostics: [Diagnostic] = []
+        var sound: [String: [Override]] = [:]
+        var malformed = Set<String>()
         for profile in profiles {
             guard case .map(let settings) = profile.value.value else {
                 diagnostics.append(Diagnostic(.wrongType, "profile `\(profile.key)` must map dotted keys to values",
                                               at: profile.value.location, field: "profiles.\(profile.key)"))
+                malformed.insert(profile.key)
                 continue
             }
-            result[profile.key] = settings.map { s in
-                Override(key: s.key.split(separator: ".").map(String.init), value: s.value,
-                         text: "\(s.key)=\(s.value.value.yamlText)", keyLocation: s.keyLocation)
+            var overrides: [Override] = []
+            for setting in settings {
+                let field = "profiles.\(profile.key).\(setting.key)"
+                guard let key = dottedKey(setting.key) else {
+                    diagnostics.append(Diagnostic(.badOverride, "profile key `\(setting.key)` is not a dotted name",
+                                                  at: setting.keyLocation, field: field,
+                                                  suggestion: "use names joined by dots, e.g. model.init_scale"))
+                    continue
+                }
+                // The text as it will appear in the run's overrides (and so its folder name): typed, unambiguous.
+                let override = Override(key: key, value: setting.value,
+                                        text: "\(setting.key)=\(yamlScalar(setting.value.value.plainValue))",
+                                        keyLocation: setting.keyLocation)
+                if checkTarget(key, values: [setting.value], field: field, keyLocation: setting.keyLocation, ids: ids,
+                               types: types, checker: &checker, diagnostics: &diagnostics, hints: &hints) {
+                    overrides.append(override)
+                }
             }
+            sound[profile.key] = overrides
         }
-        return (result, diagnostics)
+        return (sound, malformed, profiles.map(\.key).sorted())
     }
 
-    private static func checkSweep(_ value: ConfigValue.Located?, stageIDs: [String], stages: [ResolvedStage],
-                                   header: [String: Value], checker: inout ParameterChecker,
-                                   diagnostics: inout [Diagnostic]) -> [(key: String, values: [ConfigValue.Located])] {
+    /// The components of a dotted key (`train.snapshots.every`), or nil when it is not one.
+    static func dottedKey(_ text: String) -> [String]? {
+        let key = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let valid = key.allSatisfy { c in !c.isEmpty && c.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } }
+        return valid ? key : nil
+    }
+
+    /// Resolves what the dotted `key` of a profile or sweep sets and checks each of `values` against it.
+    /// False, with a diagnostic, when the key does not resolve or a value does not fit. A key aimed at a stage
+    /// whose `use:` is itself wrong is not checked further (that stage has its own diagnostic).
+    static func checkTarget(_ key: [String], values: [ConfigValue.Located], indexed: Bool = false, field: String,
+                            keyLocation: SourceLocation, ids: StageIDs, types: [String: any Stage.Type], checker: inout ParameterChecker,
+                            diagnostics: inout [Diagnostic], hints: inout SuggestionBudget) -> Bool {
+        let probe = Override(key: key, value: values.first ?? .init(.null, at: keyLocation), text: key.joined(separator: "."),
+                             keyLocation: keyLocation)
+        let path: [String]
+        switch probe.documentPath(stageIDs: ids, hints: &hints) {
+        case .success(let p): path = p
+        case .failure(var d):
+            d.field = field
+            diagnostics.append(d)
+            return false
+        }
+        var parameter: Parameter
+        if path.count == 1 {
+            guard let p = topLevelSchema.first(where: { $0.name == path[0] }) else { return true }
+            parameter = p
+        } else {
+            guard path.count >= 4, path[2] == "with" else {
+                diagnostics.append(Diagnostic(.badOverride, "`\(shown(key.joined(separator: ".")))` does not name a parameter",
+                                              at: keyLocation, field: field,
+                                              suggestion: "write <stage id>.<parameter> (or stages.<id>.with.<parameter>) or a top-level field"))
+                return false
+            }
+            let id = path[1]
+            guard ids.set.contains(id) else {
+                diagnostics.append(Diagnostic(.badOverride, "no stage `\(shown(id))` in this pipeline", at: keyLocation, field: field,
+                                              suggestion: hints.suggestion(for: id, among: ids.ordered)
+                                                  ?? "stage ids are: \(listed(ids.ordered))"))
+                return false
+            }
+            guard let type = types[id] else { return true }
+            let names = type.parameters.map(\.name)
+            guard let p = type.parameters.first(where: { $0.name == path[3] }) else {
+                diagnostics.append(Diagnostic(.unknownParameter, "unknown parameter `\(shown(path[3]))` of stage `\(type.name)`",
+                                              at: keyLocation, field: field,
+                                              suggestion: suggestion(for: path[3], among: names)
+                                                  ?? (names.isEmpty ? "\(type.name) takes no parameters" : "\(type.name) takes: \(names.joined(separator: ", "))")))
+                return false
+            }
+            parameter = p
+            for component in path.dropFirst(4) {
+                guard case .object(let fields) = parameter.type else {
+                    diagnostics.append(Diagnostic(.badOverride, "parameter `\(parameter.name)` of stage `\(type.name)` takes \(parameter.type.description), not an object with fields",
+                                                  at: keyLocation, field: field,
+                                                  suggestion: "set `\(path[1]).\(path[3])` itself"))
+                    return false
+                }
+                guard let f = fields.first(where: { $0.name == component }) else {
+                    let fieldNames = fields.map(\.name)
+                    diagnostics.append(Diagnostic(.unknownParameter, "unknown field `\(shown(component))` of parameter `\(parameter.name)` of stage `\(type.name)`",
+                                                  at: keyLocation, field: field,
+                                                  suggestion: suggestion(for: component, among: fieldNames)
+                                                      ?? "its fields are: \(fieldNames.joined(separator: ", "))"))
+                    return false
+                }
+                parameter = f
+            }
+        }
+        let before = checker.diagnostics.count
+        for (i, v) in values.enumerated() {
+            _ = checker.check(v, parameter, field: indexed ? "\(field)[\(i)]" : field)
+        }
+        return checker.diagnostics.count == before
+    }
+
+    private static func checkSweep(_ value: ConfigValue.Located?, ids: StageIDs, types: [String: any Stage.Type],
+                                   checker: inout ParameterChecker, diagnostics: inout [Diagnostic],
+                                   hints: inout SuggestionBudget) -> [(key: String, values: [ConfigValue.Located])] {
         guard let value else { return [] }
         guard case .map(let entries) = value.value else {
             diagnostics.append(Diagnostic(.wrongType, "`sweep` is a mapping with `grid:`", at: value.location, field: "sweep"))
@@ -370,39 +575,88 @@ public enum PipelineLoader {
             }
             for axis in axes {
                 let field = "sweep.grid.\(axis.key)"
-                let key = axis.key.split(separator: ".").map(String.init)
-                let probe = Override(key: key, value: axis.value, text: axis.key, keyLocation: axis.keyLocation)
-                guard case .success(let path) = probe.documentPath(stageIDs: stageIDs) else {
-                    if case .failure(var d) = probe.documentPath(stageIDs: stageIDs) {
-                        d.field = field
-                        diagnostics.append(d)
-                    }
+                guard let key = dottedKey(axis.key) else {
+                    diagnostics.append(Diagnostic(.badOverride, "sweep key `\(axis.key)` is not a dotted name",
+                                                  at: axis.keyLocation, field: field,
+                                                  suggestion: "use names joined by dots, e.g. model.init_scale"))
                     continue
                 }
                 guard case .list(let values) = axis.value.value, !values.isEmpty else {
+                    // The key is still checked, so that a misspelled one is named too.
+                    _ = checkTarget(key, values: [], field: field, keyLocation: axis.keyLocation, ids: ids, types: types,
+                                    checker: &checker, diagnostics: &diagnostics, hints: &hints)
                     diagnostics.append(Diagnostic(.wrongType, "a sweep axis needs a non-empty list of values",
                                                   at: axis.value.location, field: field))
                     continue
                 }
-                // Type-check each value against the parameter it sets.
-                let parameter: Parameter? = {
-                    if path.count == 1 { return topLevelSchema.first { $0.name == path[0] } }
-                    guard path.count == 4, path[0] == "stages", path[2] == "with",
-                          let stage = stages.first(where: { $0.id == path[1] }) else { return nil }
-                    return stage.type.parameters.first { $0.name == path[3] }
-                }()
-                if path.count == 4, parameter == nil, let stage = stages.first(where: { $0.id == path[1] }) {
-                    diagnostics.append(Diagnostic(.unknownParameter, "unknown parameter `\(path[3])` of stage `\(stage.type.name)`",
-                                                  at: axis.keyLocation, field: field,
-                                                  suggestion: suggestion(for: path[3], among: stage.type.parameters.map(\.name))))
-                    continue
+                if checkTarget(key, values: values, indexed: true, field: field, keyLocation: axis.keyLocation, ids: ids, types: types,
+                               checker: &checker, diagnostics: &diagnostics, hints: &hints) {
+                    grid.append((axis.key, values))
                 }
-                if let parameter {
-                    for (i, v) in values.enumerated() { _ = checker.check(v, parameter, field: "\(field)[\(i)]") }
-                }
-                grid.append((axis.key, values))
             }
         }
         return grid
+    }
+}
+
+/// The registry's stages by name (a registry looks names up by a scan).
+struct RegisteredStages {
+    let byName: [String: any Stage.Type]
+    let names: [String]
+
+    init(_ registry: StageRegistry) {
+        byName = Dictionary(registry.stages.map { ($0.name, $0) }) { a, _ in a }
+        names = registry.names
+    }
+
+    subscript(name: String) -> (any Stage.Type)? { byName[name] }
+}
+
+/// Stage ids in file order, and as a set for lookups.
+struct StageIDs {
+    let ordered: [String]
+    let set: Set<String>
+
+    init(_ ordered: [String]) {
+        self.ordered = ordered
+        set = Set(ordered)
+    }
+}
+
+/// A binary min-heap of stage positions (the ready stages of `PipelineLoader.order`).
+struct MinHeap {
+    private var items: [Int]
+
+    init(_ items: [Int]) {  // already sorted ascending: a valid heap
+        self.items = items
+    }
+
+    mutating func push(_ x: Int) {
+        items.append(x)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[parent] > items[i] else { break }
+            items.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Int? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        guard !items.isEmpty else { return top }
+        items[0] = last
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < items.count && items[l] < items[m] { m = l }
+            if r < items.count && items[r] < items[m] { m = r }
+            guard m != i else { break }
+            items.swapAt(i, m)
+            i = m
+        }
+        return top
     }
 }

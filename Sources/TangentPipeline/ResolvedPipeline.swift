@@ -19,6 +19,8 @@ public struct ResolvedPipeline: @unchecked Sendable {
     public var overrides: [String]
     /// The sweep grid (dotted key → values), validated but not expanded.
     public var sweepGrid: [(key: String, values: [ConfigValue.Located])]
+    /// Warnings found while validating (a valid pipeline has no errors, but may have warnings).
+    public var warnings: [Diagnostic] = []
 
     public var pipelineDirectory: URL { URL(fileURLWithPath: file).deletingLastPathComponent() }
 
@@ -98,6 +100,14 @@ public struct ResolvedStage: @unchecked Sendable {
     /// Connected input slots in the order the stage declares them.
     public var inputs: [(slot: String, upstream: [String], many: Bool)]
     public var location: SourceLocation
+    /// Where each parameter set in the stage's `with:` got its value: the value node in the file, or the profile
+    /// entry's or command-line override's value when one of those set it. Parameters left at their defaults have
+    /// no entry.
+    public var parameterLocations: [String: SourceLocation] = [:]
+    /// Where each connected input slot is wired: the value node of `from.<slot>`.
+    public var inputLocations: [String: SourceLocation] = [:]
+    /// The `with:` key of the stage, if it has one.
+    public var withLocation: SourceLocation? = nil
 
     /// Every upstream stage id this stage reads from.
     public var dependencies: [String] { inputs.flatMap(\.upstream) }

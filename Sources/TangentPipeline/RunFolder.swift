@@ -30,20 +30,65 @@ struct RunFolder {
     func stageURL(_ id: String) -> URL { root.appendingPathComponent(id) }
     func failedURL(_ id: String) -> URL { root.appendingPathComponent("\(id).failed") }
 
-    /// The default folder: `runs/<pipeline>/<profile and overrides joined, or "default">`.
+    /// The default folder: `runs/<pipeline>/<profile and overrides, or "default">`.
+    ///
+    /// The name is injective: two different (profile, overrides) lists never share a folder. Each part
+    /// (`profile=<name>`, then each override as written) is escaped with `escape` and the parts are joined by `,`
+    /// (which the escape never leaves bare), so the list can be read back from the name. A name longer than
+    /// 100 bytes becomes a readable prefix, `~` (also never bare in an escaped name) and the SHA-256 of the whole
+    /// name. The pipeline name is a valid name (a letter, then letters, digits, `_`, `-`), escaped all the same.
+    /// (An override is never `profile=…`: `profile` is neither a top-level field nor `<stage>.<parameter>`.)
     static func defaultURL(for pipeline: ResolvedPipeline, base: URL) -> URL {
-        var parts: [String] = []
-        if let profile = pipeline.profile { parts.append("profile=\(profile)") }
-        parts += pipeline.overrides
-        var name = parts.isEmpty ? "default" : parts.joined(separator: ",")
-        name = String(name.map { "/\\ \t\n:".contains($0) ? "_" : $0 })
-        if name.count > 100 { name = String(name.prefix(80)) + "-" + String(SHA256Sum.hex(of: name).prefix(12)) }
-        return base.appendingPathComponent("runs").appendingPathComponent(sanitize(pipeline.name))
-            .appendingPathComponent(name)
+        base.appendingPathComponent("runs").appendingPathComponent(escape(pipeline.name))
+            .appendingPathComponent(folderName(profile: pipeline.profile, overrides: pipeline.overrides))
     }
 
-    static func sanitize(_ s: String) -> String {
-        String(s.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+    static func folderName(profile: String?, overrides: [String]) -> String {
+        var parts: [String] = []
+        if let profile { parts.append("profile=\(profile)") }
+        parts += overrides
+        guard !parts.isEmpty else { return "default" }
+        let name = parts.map(escape).joined(separator: ",")
+        guard name.utf8.count > 100 else { return name }
+        var prefix = Substring(name.prefix(35))
+        // Do not cut an escape in two.
+        if let percent = prefix.suffix(2).lastIndex(of: "%") { prefix = prefix[..<percent] }
+        return prefix + "~" + SHA256Sum.hex(of: name)
+    }
+
+    /// Percent-encoding of every byte outside `[A-Za-z0-9._=+-]` (so `,`, `/`, `\\`, `%`, `~`, spaces and all
+    /// non-ASCII bytes are escaped, as `%XX`); a name that is `.` or `..` is escaped whole. Reversible
+    /// (`unescape`).
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "="),
+                 UInt8(ascii: "+"), UInt8(ascii: "-"):
+                out.append(Character(Unicode.Scalar(byte)))
+            default:
+                out += "%" + hex(Int(byte), 2)
+            }
+        }
+        if out == "." || out == ".." { return String(repeating: "%2E", count: out.count) }
+        return out
+    }
+
+    /// The inverse of `escape`.
+    static func unescape(_ s: String) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(s.utf8).makeIterator()
+        while let b = iterator.next() {
+            guard b == UInt8(ascii: "%") else {
+                bytes.append(b)
+                continue
+            }
+            guard let h = iterator.next(), let l = iterator.next(),
+                  let v = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(v)
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     // MARK: - Opening

@@ -98,6 +98,49 @@ struct CommandLineTests {
         #expect(out.stdout.contains("ok (1 stages: a; largest stage needs about"))
     }
 
+    @Test("validate names a directory, a FIFO, /dev/zero and a Latin-1 file for what they are, at once, without Foundation's text")
+    func validateHostileFiles() throws {
+        let dir = try temporaryFolder("cli")
+        #expect(mkfifo(dir.appendingPathComponent("pipe.yaml").path, 0o600) == 0)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder.yaml"), withIntermediateDirectories: true)
+        try Data("pipeline: p\nstages:\n  caf\u{e9}: { use: test.source }\n".utf8.map { $0 == 0xC3 ? 0xE9 : $0 }.filter { $0 != 0xA9 })
+            .write(to: dir.appendingPathComponent("latin1.yaml"))
+        let cases = [
+            ("folder.yaml", "error: \(dir.path)/folder.yaml is a directory, not a pipeline file; name a .yaml file"),
+            ("pipe.yaml", "error: \(dir.path)/pipe.yaml is not a regular file (it is a FIFO); a pipeline file is read whole"),
+            ("/dev/zero", "error: /dev/zero is not a regular file (it is a character device)"),
+            ("latin1.yaml", "latin1.yaml:3:6: error: the pipeline file is not UTF-8 text (invalid byte 0xE9 at line 3, column 6); save it as UTF-8"),
+        ]
+        for (file, message) in cases {
+            let start = Date()
+            let out = try CLI.run(["validate", file], in: dir)
+            #expect(Date().timeIntervalSince(start) < 5)
+            #expect(out.status == 2)
+            #expect(out.stderr.contains(message), "\(out.stderr)")
+            #expect(out.stderr.hasSuffix("1 problem found.\n"))
+            #expect(!out.stderr.contains("NSCocoaErrorDomain") && !out.stderr.contains("Error Domain"))
+        }
+    }
+
+    @Test("validate prints warnings, which leave a pipeline valid; --json gives each diagnostic's severity")
+    func validateWarningsAndJSON() throws {
+        let dir = try temporaryFolder("cli")
+        try "pipeline: p\nstages:\n  a: { use: test.source }\n"
+            .write(to: dir.appendingPathComponent("ok.yaml"), atomically: true, encoding: .utf8)
+        let out = try CLI.run(["validate", "ok.yaml", "seed=1", "seed=2"], in: dir)
+        #expect(out.status == 0)
+        #expect(out.stderr == "<override 1>:1:1: warning: seed: `seed=1` has no effect: `seed=2` (<override 2>) sets `seed` again; drop one of them; the last one wins\n")
+        #expect(out.stdout.contains("ok (1 stages: a; largest stage needs about"))
+        let json = try CLI.run(["validate", "--json", "ok.yaml", "seed=1", "seed=2", "a.size=x"], in: dir)
+        #expect(json.status == 2)
+        let list = try JSONReader.parse(json.stdout).listValue ?? []
+        #expect(list.map { $0["severity"]?.stringValue } == ["warning", "error"])
+        #expect(list.map { $0["code"]?.stringValue } == ["badOverride", "wrongType"])
+        let valid = try CLI.run(["validate", "--json", "ok.yaml", "seed=1", "seed=2"], in: dir)
+        #expect(valid.status == 0)
+        #expect((try JSONReader.parse(valid.stdout).listValue ?? []).map { $0["severity"]?.stringValue } == ["warning"])
+    }
+
     @Test("stages lists names and summaries; describe shows slots and parameters")
     func stagesAndDescribe() throws {
         let dir = try temporaryFolder("cli")

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TangentPipeline
 import TestStages
 
@@ -25,5 +26,31 @@ func diagnostics(_ text: String, overrides: [String] = [], profile: String? = ni
         return []
     } catch {
         return error.diagnostics
+    }
+}
+
+/// The diagnostics of loading the file at `path` (empty when it is valid).
+func fileDiagnostics(_ path: String, overrides: [String] = []) -> [Diagnostic] {
+    do {
+        _ = try PipelineLoader.load(file: path, overrides: overrides, registry: testRegistry)
+        return []
+    } catch {
+        return error.diagnostics
+    }
+}
+
+/// Wall-clock seconds of `body`.
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Nothing the loader says may be Foundation's error text.
+func expectNoFoundationText(_ diagnostics: [Diagnostic], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    for d in diagnostics {
+        #expect(!d.description.contains("NSCocoaErrorDomain") && !d.description.contains("Error Domain")
+                && !d.description.contains("NSError") && !d.description.contains("The operation could not"),
+                "\(d)", sourceLocation: sourceLocation)
     }
 }

@@ -4,7 +4,9 @@ import Testing
 
 /// One malformed pipeline of the corpus (Tests/TangentPipelineTests/Corpus). Each file says, in comments, the
 /// overrides and profile to apply and every diagnostic expected, in order:
-/// `# expect: [<source>:]LINE:COLUMN CODE TEXT` where TEXT must appear in the message or its suggestion.
+/// `# expect: [<source>:]LINE:COLUMN CODE TEXT` where TEXT must appear in the message or its suggestion, and CODE
+/// is `warning:CODE` for a warning. Files that are not UTF-8 on purpose keep their comments readable: they are
+/// read as UTF-16 when they start with its byte order mark, else as UTF-8 with bad bytes replaced.
 struct CorpusCase: CustomTestStringConvertible, Sendable {
     let url: URL
     var testDescription: String { url.lastPathComponent }
@@ -14,6 +16,7 @@ struct CorpusCase: CustomTestStringConvertible, Sendable {
         var line: Int
         var column: Int
         var code: String
+        var severity: Diagnostic.Severity
         var text: String
     }
 
@@ -24,8 +27,13 @@ struct CorpusCase: CustomTestStringConvertible, Sendable {
     }
 
     func comments(_ tag: String) throws -> [String] {
-        try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
-            .filter { $0.hasPrefix("# \(tag): ") }.map { String($0.dropFirst(tag.count + 4)) }
+        let data = try Data(contentsOf: url)
+        let bytes = [UInt8](data)
+        let text = bytes.starts(with: [0xFF, 0xFE])
+            ? String(decoding: stride(from: 2, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 },
+                     as: UTF16.self)
+            : String(decoding: bytes, as: UTF8.self)
+        return text.split(separator: "\n").filter { $0.hasPrefix("# \(tag): ") }.map { String($0.dropFirst(tag.count + 4)) }
     }
 
     func expectations() throws -> [Expectation] {
@@ -39,7 +47,10 @@ struct CorpusCase: CustomTestStringConvertible, Sendable {
             let parts = rest.split(separator: " ", maxSplits: 2).map(String.init)
             let numbers = parts[0].split(separator: ":").compactMap { Int($0) }
             guard parts.count == 3, numbers.count == 2 else { throw CorpusError(line: line) }
-            return Expectation(file: file, line: numbers[0], column: numbers[1], code: parts[1], text: parts[2])
+            let warning = parts[1].hasPrefix("warning:")
+            return Expectation(file: file, line: numbers[0], column: numbers[1],
+                               code: warning ? String(parts[1].dropFirst(8)) : parts[1],
+                               severity: warning ? .warning : .error, text: parts[2])
         }
     }
 }
@@ -51,8 +62,8 @@ struct CorpusError: Error, CustomStringConvertible {
 
 @Suite("Malformed pipelines give exact locations and messages")
 struct ValidationCorpusTests {
-    @Test("the corpus holds at least 30 cases")
-    func size() { #expect(CorpusCase.all.count >= 30) }
+    @Test("the corpus holds at least 80 cases")
+    func size() { #expect(CorpusCase.all.count >= 80) }
 
     @Test("every problem is reported at its line and column with its code and message", arguments: CorpusCase.all)
     func corpus(_ c: CorpusCase) throws {
@@ -72,6 +83,7 @@ struct ValidationCorpusTests {
             #expect(d.location?.file == (e.file ?? c.url.path), "\(d)")
             #expect(d.location?.line == e.line && d.location?.column == e.column, "\(d)")
             #expect(d.code.rawValue == e.code, "\(d)")
+            #expect(d.severity == e.severity, "\(d)")
             #expect((d.message + "; " + (d.suggestion ?? "")).contains(e.text), "\(d) should contain \(e.text)")
         }
     }

@@ -27,6 +27,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let resolved: ResolvedPipeline
         do { resolved = try pipeline.load() } catch { throw report(error) }
+        reportWarnings(resolved)
         for id in rerun where resolved.stage(id) == nil {
             throw report(PipelineError.invalid([Diagnostic(.unknownUpstream, "--rerun names no stage `\(id)`", at: nil,
                                                            field: "--rerun",
@@ -75,20 +76,22 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Check a pipeline without running it: the file, every stage's rules and the memory it needs; every problem with file:line:column.")
 
     @OptionGroup var pipeline: PipelineArguments
-    @Flag(help: "Print the diagnostics as a JSON list (code, file, line, column, field, message, suggestion).")
+    @Flag(help: "Print the diagnostics as a JSON list (severity, code, file, line, column, field, message, suggestion).")
     var json = false
 
     func run() throws {
         do {
             let resolved = try pipeline.load()
             let plan = try PipelinePlanner.plan(resolved)
+            let warnings = resolved.warnings + plan.warnings
             if json {
-                print(Value.list(plan.warnings.map(\.jsonValue)).prettyJSON())
+                print(Value.list(warnings.map(\.jsonValue)).prettyJSON())
             } else {
-                for warning in plan.warnings { FileHandle.standardError.write(Data((warning.description + "\n").utf8)) }
-                let memory = plan.memory.values.max() ?? 0
-                print("\(pipeline.file): ok (\(resolved.stages.count) stages: \(resolved.stages.map(\.id).joined(separator: " → ")); "
-                      + "largest stage needs about \(formatBytes(memory)))")
+                for warning in warnings { FileHandle.standardError.write(Data((warning.description + "\n").utf8)) }
+                let ids = resolved.stages.map(\.id)
+                let shown = ids.count <= 20 ? ids.joined(separator: " → ") : ids.prefix(10).joined(separator: " → ") + " → …"
+                print("\(pipeline.file): ok (\(ids.count) stages: \(shown); largest stage needs about "
+                      + "\(formatBytes(plan.memory.values.max() ?? 0)))")
             }
         } catch {
             if json {
