@@ -21,6 +21,15 @@ public struct SystemCallError: Error, Sendable, CustomStringConvertible {
 
 /// Whole-file reads, and atomic whole-file writes (temporary file in the same directory, fsync, rename).
 /// Failures are `NPYError` `.io` naming the path and the operating system's reason.
+/// Whole-file reading for other modules: POSIX calls, errors naming the path and the system's reason (never
+/// Foundation's text), and a cap (default: the memory available) checked before anything is allocated.
+public enum FileContents {
+    /// The bytes of the regular file at `url`; `.io` or `.tooLarge` `NPYError`s name it.
+    public static func read(_ url: URL, maximumSize: Int? = nil) throws -> Data {
+        try FileIO.read(url, cap: MemoryCap(maximumSize))
+    }
+}
+
 enum FileIO {
     /// The whole file. A file larger than `cap` is refused with `.tooLarge` before anything is allocated (and
     /// reading stops with the same error if the file grows past the cap meanwhile).

@@ -25,13 +25,7 @@ public enum FileSizeEstimate {
 
     /// The sum of the uncompressed sizes an `.npz` (zip) archive declares for its members (reads its directory).
     public static func npzDeclaredBytes(path: String) throws -> UInt64 {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw NPYError(.io, "cannot open the file for reading", source: path)
-        }
-        return try data.withUnsafeBytes { bytes in
-            try ZipArchive.entries(in: bytes, source: path).reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
-        }
+        try NPZ.declaredBytes(contentsOf: URL(fileURLWithPath: path))
     }
 
     /// The uncompressed size a gzip file declares in its trailer (ISIZE, the size modulo 2³²; a multi-member or

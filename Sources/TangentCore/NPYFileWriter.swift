@@ -49,6 +49,8 @@ public final class NPYFileWriter {
     public private(set) var elementsWritten = 0
     /// True once `finish` has moved the file into place.
     public private(set) var isFinished = false
+    /// The finished file's record (nil until `finish`).
+    public private(set) var record: Record?
 
     private var file: AtomicOutputFile?
     private var hasher = SHA256Sum.Hasher()
@@ -125,7 +127,9 @@ public final class NPYFileWriter {
         }
         self.file = nil
         isFinished = true
-        return Record(url: url, byteCount: byteCount, sha256: hasher.hexDigest())
+        let record = Record(url: url, byteCount: byteCount, sha256: hasher.hexDigest())
+        self.record = record
+        return record
     }
 
     /// Abandons the file: closes it and removes the temporary file (idempotent). Further calls fail.

@@ -161,6 +161,20 @@ public enum NPZ {
         return entry
     }
 
+    /// The array names (without `.npy`) of the `.npz` file at `url`, in archive order, read from its central
+    /// directory alone (the file is mapped; no member is read).
+    public static func memberNames(contentsOf url: URL) throws -> [String] {
+        let mapping = try FileMapping(url: url)
+        return try arrayEntries(in: mapping.bytes, source: url.path).map { String($0.name.dropLast(4)) }
+    }
+
+    /// The sum of the uncompressed sizes the archive's directory declares for its members (a hostile archive can
+    /// understate them, so reading stays capped).
+    public static func declaredBytes(contentsOf url: URL) throws -> UInt64 {
+        let mapping = try FileMapping(url: url)
+        return try ZipArchive.entries(in: mapping.bytes, source: url.path).reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
+    }
+
     /// The central-directory entries that hold arrays (names ending in `.npy`).
     private static func arrayEntries(in bytes: UnsafeRawBufferPointer, source: String) throws -> [ZipArchive.Entry] {
         try ZipArchive.entries(in: bytes, source: source).filter { $0.name.hasSuffix(".npy") }

@@ -48,13 +48,16 @@ struct CompletionRecord: Equatable, Sendable {
     var files: [OutputRecord]
 
     /// Records the files `names` (default: every regular file) of `directory`, leaving out `excluded` names.
-    static func make(key: String, directory: URL, names: [String]? = nil, excluding excluded: Set<String> = [])
-        throws -> CompletionRecord {
+    /// `known` gives the digests of files hashed while they were written; they are used when the size still
+    /// matches, and every other file is read and hashed.
+    static func make(key: String, directory: URL, names: [String]? = nil, excluding excluded: Set<String> = [],
+                     known: [String: (size: Int, sha256: String)] = [:]) throws -> CompletionRecord {
         let names = try names ?? FileSystem.regularFiles(under: directory.path)
         let files = try names.filter { !excluded.contains($0) }.map { name in
             let path = directory.appendingPathComponent(name).path
             let status = try FileSystem.status(path)
-            return OutputRecord(name: name, size: status.size, sha256: try fileSHA256(path), mtime: status.mtime)
+            let digest = known[name].flatMap { $0.size == status.size ? $0.sha256 : nil }
+            return OutputRecord(name: name, size: status.size, sha256: try digest ?? fileSHA256(path), mtime: status.mtime)
         }
         return CompletionRecord(key: key, files: files)
     }

@@ -178,7 +178,7 @@ public struct PipelineRunner {
             let start = Date()
             do {
                 try execute(stage.type, stage, plan: plan, folder: folder, context: context)
-                let record = try folder.completionRecord(for: temporary, key: key)
+                let record = try folder.completionRecord(for: temporary, key: key, known: writer.knownDigests)
                 let seconds = Date().timeIntervalSince(start)
                 try journal.computed(index, record: record, outputs: writer.fileNames, seconds: seconds)
                 progress.log("\(label): done in \(String(format: "%.2f", seconds)) s")

@@ -215,8 +215,12 @@ struct RunFolder {
 
     /// The completion record of a stage computed into `temporary`: `outputs` (default: every file in it).
     /// Hashes the files, so it is done before entering a critical section.
-    func completionRecord(for temporary: URL, key: String, outputs: [String]? = nil) throws -> CompletionRecord {
-        do { return try CompletionRecord.make(key: key, directory: temporary, names: outputs, excluding: Self.markers) } catch {
+    func completionRecord(for temporary: URL, key: String, outputs: [String]? = nil,
+                          known: [String: (size: Int, sha256: String)] = [:]) throws -> CompletionRecord {
+        do {
+            return try CompletionRecord.make(key: key, directory: temporary, names: outputs, excluding: Self.markers,
+                                             known: known)
+        } catch {
             throw PipelineError(.io, "cannot record the outputs in \(temporary.path)", cause: error)
         }
     }

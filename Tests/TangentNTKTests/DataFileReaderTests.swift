@@ -243,7 +243,7 @@ struct MalformedDataFileTests {
     @Test("unknown file names and missing files")
     func unknown() {
         #expect(failure("README.md", .unsupportedFormat).contains("cannot tell the file's format"))
-        #expect(failure("no-such-file.npy", .io).contains("cannot read the file"))
+        #expect(failure("no-such-file.npy", .io).contains("cannot open the file for reading: No such file or directory"))
     }
 
     @Test("targets that are not class ids: the first value that is not an integer, or the shape")

@@ -76,6 +76,16 @@ public final class ArtifactWriter {
         }
     }
 
+    /// Size and SHA-256 of the files whose digest was computed while they were written (streamed arrays), so that
+    /// recording the stage's outputs need not read them again.
+    var knownDigests: [String: (size: Int, sha256: String)] {
+        var out: [String: (size: Int, sha256: String)] = [:]
+        for stream in streams {
+            if let record = stream.record { out[stream.url.lastPathComponent] = (record.byteCount, record.sha256) }
+        }
+        return out
+    }
+
     /// Every file name the artifact consists of (after `finish`), sorted.
     var fileNames: [String] {
         var names = arrays.map { "\($0).npy" } + archives + files + [ArtifactIndex.fileName]

@@ -52,11 +52,15 @@ public enum PipelinePlanner {
 
 extension ResolvedStage {
     /// The location and dotted field of one of this stage's parameters or inputs (or of the stage).
+    /// A parameter set in the file (or by an override) points at its value; one left at its default at the stage's
+    /// `with:` (or its id); an input at its `from.<slot>` value.
     func locate(_ field: FieldReference?) -> (location: SourceLocation?, field: String) {
         guard let field else { return (location, "stages.\(id)") }
         switch field.kind {
-        case .parameter: return (location, "stages.\(id).with.\(field.name)")
-        case .input: return (location, "stages.\(id).from.\(field.name)")
+        case .parameter:
+            return (parameterLocations[field.name] ?? withLocation ?? location, "stages.\(id).with.\(field.name)")
+        case .input:
+            return (inputLocations[field.name] ?? location, "stages.\(id).from.\(field.name)")
         }
     }
 }

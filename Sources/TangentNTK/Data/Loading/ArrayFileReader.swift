@@ -75,13 +75,13 @@ public enum ArrayFileReader {
         }
     }
 
-    /// The whole file at `path`; `.io` naming the path and the system's reason when it cannot be read.
+    /// The whole file at `path`, refused when larger than the memory available; errors name the path and the
+    /// system's reason.
     public static func contents(of path: String) throws -> Data {
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = (error as NSError).localizedDescription
-            throw DataFileError(.io, "cannot read the file: \(reason)", source: path)
+            return try FileContents.read(URL(fileURLWithPath: path))
+        } catch let error as NPYError {
+            throw DataFileError(wrapping: error)
         }
     }
 
