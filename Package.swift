@@ -45,13 +45,13 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
-            name: "CMalloc",
-            path: "Sources/CMalloc"
+            name: "CLinux",
+            path: "Sources/CLinux"
         ),
         .target(
             name: "TangentCore",
             dependencies: ["CKernels", "COpenBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
-                           .target(name: "CMalloc", condition: .when(platforms: [.linux]))]
+                           .target(name: "CLinux", condition: .when(platforms: [.linux]))]
         ),
         .target(
             name: "TangentPipeline",

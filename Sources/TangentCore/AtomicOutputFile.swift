@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(CLinux)
+internal import CLinux
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -19,6 +22,14 @@ final class AtomicOutputFile {
     private(set) var offset = 0
     private var fd: Int32
     private var finished = false
+    /// Direct writes (see `useDirectWrites`): a second descriptor opened with O_DIRECT, and an aligned staging
+    /// buffer holding the bytes from file offset `stagedFrom` on.
+    private var directFD: Int32 = -1
+    private var staging: UnsafeMutableRawBufferPointer?
+    private var staged = 0
+    private var stagedFrom = 0
+    static let directBlock = 4096
+    static let stagingBytes = 8 << 20
 
     init(url: URL) throws {
         self.url = url
@@ -71,9 +82,83 @@ final class AtomicOutputFile {
                         + "file system.", source: url.path, cause: cause)
     }
 
+    /// From now on, writes bypass the page cache (O_DIRECT) where the file system allows it: bytes are gathered in
+    /// an aligned 8 MiB buffer and written in whole aligned blocks, the unaligned tail through the ordinary
+    /// descriptor at `commit`. For files of hundreds of MB this takes the copy into the page cache (and, on a
+    /// virtual machine, the cost of fresh pages) off the writer: about 1.3 GB/s at a few percent of a core here,
+    /// against 0.3 GB/s at a full core through the cache. Only at offset 0; a file system that refuses O_DIRECT
+    /// (tmpfs) keeps ordinary writes.
+    func useDirectWrites() {
+        #if canImport(CLinux)
+        guard offset == 0, directFD < 0, !finished else { return }
+        let direct = open(temporaryPath, O_WRONLY | O_CLOEXEC | tangent_open_direct_flag())
+        guard direct >= 0 else { return }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.stagingBytes, alignment: Self.directBlock)
+        directFD = direct
+        staging = buffer
+        #endif
+    }
+
+    /// Writes the staged whole blocks directly; with `all`, the unaligned rest through the ordinary descriptor.
+    private func flushStaging(all: Bool) throws {
+        guard let buffer = staging, staged > 0, let base = buffer.baseAddress else { return }
+        let aligned = staged / Self.directBlock * Self.directBlock
+        var done = 0
+        while done < aligned {
+            let n = pwrite(directFD, base + done, aligned - done, off_t(stagedFrom + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EINVAL { break }  // the file system refuses direct I/O after all: write the rest plainly
+                throw FileIO.failure(errno, "cannot write the file (is the disk full?)", "pwrite", url.path)
+            }
+            done += n
+        }
+        let plainUpTo = done < aligned || all ? staged : aligned
+        try plainWrite(UnsafeRawBufferPointer(rebasing: buffer[done..<plainUpTo]), at: stagedFrom + done)
+        if done < aligned { stopDirectWrites() }
+        let consumed = max(done, plainUpTo)
+        // Keep what was not written (an unaligned tail) at the start of the buffer.
+        if consumed < staged { (base + 0).copyMemory(from: base + consumed, byteCount: staged - consumed) }
+        stagedFrom += consumed
+        staged -= consumed
+    }
+
+    private func stopDirectWrites() {
+        if directFD >= 0 { _ = close(directFD) }
+        directFD = -1
+        staging?.deallocate()
+        staging = nil
+    }
+
+    /// `pwrite` of all of `bytes` at `position` through the ordinary descriptor.
+    private func plainWrite(_ bytes: UnsafeRawBufferPointer, at position: Int) throws {
+        var done = 0
+        while done < bytes.count, let base = bytes.baseAddress {
+            let length = min(bytes.count - done, 1 << 30)
+            let n = pwrite(fd, base + done, length, off_t(position + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileIO.failure(errno, "cannot write the file (is the disk full?)", "pwrite", url.path)
+            }
+            done += n
+        }
+    }
+
     /// Writes `bytes` at the current offset (`pwrite`, retried on partial writes and EINTR).
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !finished else { throw NPYError(.io, "cannot write: the file is already closed.", source: url.path) }
+        if let buffer = staging, let base = buffer.baseAddress, let source = bytes.baseAddress {
+            var done = 0
+            while done < bytes.count {
+                let n = min(bytes.count - done, buffer.count - staged)
+                (base + staged).copyMemory(from: source + done, byteCount: n)
+                staged += n
+                done += n
+                if staged == buffer.count { try flushStaging(all: false) }
+            }
+            offset += bytes.count
+            return
+        }
         var done = 0
         while done < bytes.count, let base = bytes.baseAddress {
             let length = min(bytes.count - done, 1 << 30)
@@ -94,6 +179,10 @@ final class AtomicOutputFile {
     /// flushes the directory too, when `sync`). A file pre-sized past `offset` is cut back to `offset` first.
     func commit(sync: Bool = true) throws {
         guard !finished else { throw NPYError(.io, "cannot commit: the file is already closed.", source: url.path) }
+        if staging != nil {
+            try flushStaging(all: true)
+            stopDirectWrites()
+        }
         let path = url.path
         var info = stat()
         if fstat(fd, &info) == 0, Int(info.st_size) > offset {
@@ -122,6 +211,7 @@ final class AtomicOutputFile {
 
     /// Closes and removes the temporary file unless it was committed (idempotent).
     func discard() {
+        stopDirectWrites()
         if fd >= 0 {
             _ = close(fd)
             fd = -1

@@ -1,7 +1,7 @@
 internal import CKernels
 #if canImport(Glibc)
 import Glibc
-internal import CMalloc
+internal import CLinux
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)
@@ -11,7 +11,7 @@ import Darwin
 /// Machine measurements used as same-run references by benchmarks, and process-wide settings.
 ///
 /// The process utilities are plain Swift over the C library (`mallopt` from glibc's `<malloc.h>` through the
-/// header-only `CMalloc` module, `/proc/self/status` or `getrusage`, `clock_gettime`); only the FMA-peak probe, a
+/// header-only `CLinux` module, `/proc/self/status` or `getrusage`, `clock_gettime`); only the FMA-peak probe, a
 /// compute kernel, is in the C layer.
 public enum Machine {
     /// Keeps freed large blocks in the process for reuse (glibc `mallopt`): blocks up to 32 MiB come from the heap

@@ -74,11 +74,15 @@ public final class NPYFileWriter {
         byteCount = header.count + bytes
         let file = try AtomicOutputFile(url: url)
         try file.preallocate(byteCount)
+        if byteCount >= Self.directWriteThreshold { file.useDirectWrites() }
         self.file = file
         try write(header)
     }
 
     deinit { file?.discard() }
+
+    /// Files at least this large (64 MiB) are written around the page cache (`AtomicOutputFile.useDirectWrites`).
+    static let directWriteThreshold = 64 << 20
 
     /// Appends `values` (see the type's contract for conversions).
     public func append(_ values: [Double]) throws {

@@ -83,20 +83,32 @@ public struct NTKParameters: ParameterGroup {
         func run<S: TangentScalar>(_: S.Type) throws -> (negatives: [Value], blocked: Bool) {
             let streams = try KernelStreams<S>(into: context.output, shape: shape)
             var negatives: [Value] = [], blocked = false
+            var computing = 0.0, writing = 0.0
+            defer {
+                context.log(String(format: "kernels computed in %.2f s (written meanwhile), then %.2f s waiting for the writes",
+                                   computing, writing))
+            }
             for (index, label) in labels.enumerated() {
-                let k = try empiricalNTK(try model(index), inputs: x, testInputs: xt, options: options, as: S.self)
-                blocked = blocked || k.blocked
-                if checkPsd {
-                    for (c, head) in k.heads.enumerated() {
-                        guard let lambda = try negativeEigenvalue(of: head) else { continue }
+                var t0 = Machine.wallSeconds()
+                // Heads are written on a background queue while the next head is computed.
+                let k = try empiricalNTK(try model(index), inputs: x, testInputs: xt, options: options, as: S.self) {
+                    c, head, test in
+                    if checkPsd, let lambda = try negativeEigenvalue(of: head) {
                         negatives.append(.object(["at": label, "head": .int(c), "smallest_eigenvalue": .double(lambda)]))
                         context.warn("head \(c) at \(label.yamlText): smallest eigenvalue \(lambda) is negative beyond rounding")
                     }
+                    try streams.head(head, test: test)
                 }
-                try streams.append(k)
+                computing += Machine.wallSeconds() - t0
+                blocked = blocked || k.blocked
+                t0 = Machine.wallSeconds()
+                try streams.rest(k)
+                writing += Machine.wallSeconds() - t0
                 context.progress.advance(by: 1)
             }
+            let t0 = Machine.wallSeconds()
             try streams.finish()
+            writing += Machine.wallSeconds() - t0
             return (negatives, blocked)
         }
         let (negatives, blocked) = context.precision == .float32 ? try run(Float.self) : try run(Double.self)

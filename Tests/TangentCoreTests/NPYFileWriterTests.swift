@@ -119,6 +119,33 @@ enum StreamFixture {
         #expect(try NPY.read(contentsOf: url8) == (try NPYArray([Int64]([0, 1, 2, 3, 4, 5]), shape: [2, 3])))
     }
 
+    @Test("files of 64 MiB and more are written around the page cache, byte-identical, on disk and on tmpfs")
+    func directWrites() throws {
+        // 9 × 2^20 + 3 doubles with an odd header: the data spans 9 staging buffers, unaligned at both ends.
+        let count = 9 << 20 + 3
+        let values = (0..<count).map { Double($0) * 0.25 - 3 }
+        let expected = NPY.encode(try NPYArray(values, shape: [count]))
+        var folders = [try temporaryDirectory()]
+        if FileManager.default.fileExists(atPath: "/dev/shm") {  // tmpfs refuses O_DIRECT: ordinary writes
+            let shm = URL(fileURLWithPath: "/dev/shm/tangent-direct-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: shm, withIntermediateDirectories: true)
+            folders.append(shm)
+        }
+        defer { for f in folders { try? FileManager.default.removeItem(at: f) } }
+        for folder in folders {
+            let url = folder.appendingPathComponent("direct.npy")
+            let writer = try NPYFileWriter(url: url, dtype: .float64, shape: [count])
+            #expect(writer.byteCount >= NPYFileWriter.directWriteThreshold)
+            for start in stride(from: 0, to: count, by: 1_000_003) {
+                try writer.append(Array(values[start..<min(start + 1_000_003, count)]))
+            }
+            let record = try writer.finish()
+            let written = try Data(contentsOf: url)
+            #expect(written == expected, "\(folder.path)")
+            #expect(record.sha256 == SHA256Sum.hex(of: expected) && record.byteCount == expected.count)
+        }
+    }
+
     @Test func largeArraysStreamInPiecesLargerThanTheStagingBuffer() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -25,8 +25,13 @@ typealias NTKForward<Scalar: TangentScalar> = LayerWalk<Scalar>
 /// with δ^c_l = ∂f_c/∂h_l the backward signal of head c (δ^c_{L+1} = e_c, δ^c_l = (a_{l+1}·W_{l+1}ᵀ·δ^c_{l+1}) ⊙ φ'(h_l)),
 /// c_W = c_b = 1 for `.parameters` weighting or the learning-rate factors for `.learningRate`, and the bias term only
 /// when the network has biases. Each layer costs two Gram products (SYRK) and a fused Hadamard accumulate.
+///
+/// With `headSink`, each head's kernel Θ^c (and its test block) is handed over as soon as it is computed, in head
+/// order, and not kept: the result's `heads` and `test` are then empty (its `trace` is complete). A caller that
+/// writes the kernels out can so overlap the writing with the next head's computation and hold fewer kernels.
 public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<Double>, testInputs: Matrix<Double>? = nil,
                                                options: NTKOptions = NTKOptions(), as _: Scalar.Type = Scalar.self,
+                                               headSink: ((_ head: Int, _ kernel: Matrix<Scalar>, _ test: Matrix<Scalar>?) throws -> Void)? = nil,
                                                progress: (Int, Int) -> Void = { _, _ in }) throws -> EmpiricalNTK<Scalar> {
     let arch = model.architecture
     guard x.columns == arch.inputDimension else {
@@ -92,6 +97,11 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
         for head in result.heads.dropFirst() { trace += head }
         result.trace = trace
     }
+    if let headSink, !result.heads.isEmpty {  // paths that keep every head: hand them over now
+        for (c, head) in result.heads.enumerated() { try headSink(c, head, hasTest ? result.test[c] : nil) }
+        result.heads = []
+        result.test = []
+    }
     progress(totalWork, totalWork)
     return result
 
@@ -108,6 +118,9 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
         let last = layerCount - 1
         var factors = try (0..<last).map(upperFactor)
         var outputFactor = try upperFactor(last)
+        // Streaming heads out, the trace is summed as they come (each head is then released).
+        let streaming = headSink != nil
+        var runningTrace = Matrix<Scalar>(rows: streaming ? n : 0, columns: streaming ? n : 0)
         let testFactors = hasTest ? try (0..<layerCount).map(testFactor) : []
         if options.perLayer { r.layers = (0..<layerCount).map { _ in [] } }
         for head in 0..<c {
@@ -137,9 +150,18 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
                 }
             }
             theta.symmetrizeFromUpper()
-            r.heads.append(theta)
-            if hasTest { r.test.append(thetaTest) }
+            if let headSink {
+                runningTrace += theta
+                try headSink(head, theta, hasTest ? thetaTest : nil)
+            } else {
+                r.heads.append(theta)
+                if hasTest { r.test.append(thetaTest) }
+            }
             progress(head + 1, c)
+        }
+        if streaming {
+            r.trace = runningTrace
+            return
         }
         // The trace reuses the output factor's buffer (the peak of memory is here, with every head allocated).
         factors = []

@@ -1,3 +1,4 @@
+import Foundation
 import TangentCore
 import TangentNTK
 import TangentPipeline
@@ -159,10 +160,18 @@ public struct KernelsArtifact: ArtifactValue {
 
 /// Streams the kernels of one model after another into pre-sized `.npy` files of the stage's folder, in the
 /// run's precision, so that a stage computing T kernels holds one model's kernels at a time.
-final class KernelStreams<Scalar: TangentScalar> {
+///
+/// The files are written (and hashed) on a background queue while the next kernel is computed: `head` is called
+/// with each head's kernel as `empiricalNTK` finishes it, `rest` with the model's trace (and cross-head and
+/// per-layer blocks). At most two kernels wait to be written at a time; a write error is reported by the next
+/// call or by `finish`.
+final class KernelStreams<Scalar: TangentScalar>: @unchecked Sendable {  // the writers are used on `queue` only
     let shape: KernelShape
     private let ntk: NPYFileWriter, trace: NPYFileWriter
     private let test: NPYFileWriter?, cross: NPYFileWriter?, layers: NPYFileWriter?
+    private let queue = DispatchQueue(label: "tangent.kernel-streams")
+    private let slots = DispatchSemaphore(value: 2)
+    private var failure: (any Error)?  // set and read on `queue`
 
     init(into writer: ArtifactWriter, shape: KernelShape) throws {
         self.shape = shape
@@ -175,16 +184,45 @@ final class KernelStreams<Scalar: TangentScalar> {
         layers = shape.layers > 0 ? try writer.streamArray("layers", dtype: dtype, shape: t + [shape.layers, c, n, n]) : nil
     }
 
-    /// Appends one model's kernels (the next time index).
-    func append(_ k: EmpiricalNTK<Scalar>) throws {
-        for h in k.heads { try ntk.append(contentsOf: h) }
-        try trace.append(contentsOf: k.trace)
-        if let test { for m in k.test { try test.append(contentsOf: m) } }
-        if let cross, let blocks = k.cross { for row in blocks { for m in row { try cross.append(contentsOf: m) } } }
-        if let layers, let blocks = k.layers { for layer in blocks { for m in layer { try layers.append(contentsOf: m) } } }
+    /// Head c's kernel and test block of the current model (heads arrive in order).
+    func head(_ kernel: Matrix<Scalar>, test block: Matrix<Scalar>?) throws {
+        try enqueue { [ntk, test] in
+            try ntk.append(contentsOf: kernel)
+            if let test, let block { try test.append(contentsOf: block) }
+        }
     }
 
-    func finish() throws {
-        for w in [ntk, trace] + [test, cross, layers].compactMap({ $0 }) { try w.finish() }
+    /// The current model's trace and, when kept, its cross-head and per-layer blocks.
+    func rest(_ k: EmpiricalNTK<Scalar>) throws {
+        try enqueue { [trace, cross, layers] in
+            try trace.append(contentsOf: k.trace)
+            if let cross, let blocks = k.cross { for row in blocks { for m in row { try cross.append(contentsOf: m) } } }
+            if let layers, let blocks = k.layers { for layer in blocks { for m in layer { try layers.append(contentsOf: m) } } }
+        }
     }
+
+    /// Waits for every write, then finishes (syncs and moves into place) every file.
+    func finish() throws {
+        try queue.sync {
+            if let failure { throw failure }
+            for w in [ntk, trace] + [test, cross, layers].compactMap({ $0 }) { try w.finish() }
+        }
+    }
+
+    private func enqueue(_ write: @escaping () throws -> Void) throws {
+        if let failure = queue.sync(execute: { self.failure }) { throw failure }
+        slots.wait()
+        let box = UncheckedBox(write)
+        queue.async {
+            defer { self.slots.signal() }
+            guard self.failure == nil else { return }
+            do { try box.value() } catch { self.failure = error }
+        }
+    }
+}
+
+/// Hands a value to another queue that will be its only user.
+private struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
