@@ -18,7 +18,20 @@ public enum TangentCLI {
         configureOpenBLASThreads()
         Machine.retainFreedMemory()
         CLIState.registry = StageRegistry(stages)
-        TangentCommand.main()
+        do {
+            var command = try TangentCommand.parseAsRoot()
+            try command.run()
+        } catch let error as TangentError {
+            TangentCommand.exit(withError: report(error))
+        } catch {
+            // Errors of the command-line parser (help, usage) print as swift-argument-parser formats them; any other
+            // error without Tangent's own text is named, never shown as raw Foundation text.
+            guard TangentError.userText(error) != nil || error is ExitCode else {
+                FileHandle.standardError.write(Data("error: an unexpected system error (\(type(of: error)))\n".utf8))
+                TangentCommand.exit(withError: ExitCode(1))
+            }
+            TangentCommand.exit(withError: error)
+        }
     }
 
     /// OpenBLAS worker threads spin for about 2^28 cycles after each call; with OpenMP kernels between BLAS calls

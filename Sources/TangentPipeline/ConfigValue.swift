@@ -1,3 +1,4 @@
+import TangentCore
 import Yams
 
 /// A YAML value with the location of its node, as parsed from a pipeline file or an override.

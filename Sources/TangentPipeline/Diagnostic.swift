@@ -1,3 +1,4 @@
+import TangentCore
 /// A place in a pipeline file (or on the command line): file, 1-based line and column.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var file: String
@@ -75,41 +76,41 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
     }
 }
 
-/// An error of the pipeline engine.
+/// Errors of the pipeline engine: a `TangentError` whose `details` are the diagnostics of an invalid pipeline.
 ///
 /// `invalidPipeline` carries every diagnostic found (validation reports all problems at once); `runFolder` is a
 /// run folder the run refuses to touch (not Tangent's, or in use by another run); the others are failures while
 /// running, with the stage and the underlying cause.
-public struct PipelineError: Error, CustomStringConvertible, Sendable {
-    public enum Code: String, Sendable {
-        case invalidPipeline, runFolder, stageFailed, artifact, io
-    }
+public typealias PipelineError = TangentError
 
-    public var code: Code
-    public var message: String
-    public var diagnostics: [Diagnostic]
-    public var cause: String?
-    public var location: String
+extension TangentError.Code {
+    /// The pipeline file, its overrides or a stage's parameters are invalid (see the diagnostics).
+    public static let invalidPipeline = Self(rawValue: "invalidPipeline")
+    /// A run folder that the run refuses to touch: not Tangent's, or in use by another run.
+    public static let runFolder = Self(rawValue: "runFolder")
+    /// A stage failed while running.
+    public static let stageFailed = Self(rawValue: "stageFailed")
+    /// A stage's artifact is missing, damaged or not what its reader expects.
+    public static let artifact = Self(rawValue: "artifact")
+}
 
-    public init(_ code: Code, _ message: String, diagnostics: [Diagnostic] = [], cause: (any Error)? = nil,
+extension Diagnostic: UserFacingError {}
+
+extension TangentError {
+    /// An error of the engine with its diagnostics.
+    public init(_ code: Code, _ message: String, diagnostics: [Diagnostic], cause: (any Error & Sendable)? = nil,
                 fileID: String = #fileID, line: Int = #line) {
-        self.code = code
-        self.message = message
-        self.diagnostics = diagnostics
-        self.cause = cause.map { String(describing: $0) }
-        self.location = "\(fileID):\(line)"
+        self.init(code, message, cause: cause, details: diagnostics, fileID: fileID, line: line)
     }
+
+    /// The diagnostics of an invalid pipeline (empty for other errors).
+    public var diagnostics: [Diagnostic] { details.compactMap { $0 as? Diagnostic } }
 
     /// The pipeline is invalid: `diagnostics` holds at least one error (and possibly warnings).
     public static func invalid(_ diagnostics: [Diagnostic]) -> PipelineError {
         let errors = diagnostics.filter { $0.severity == .error }.count
         return PipelineError(.invalidPipeline, "\(errors) problem\(errors == 1 ? "" : "s") in the pipeline",
                              diagnostics: diagnostics)
-    }
-
-    public var description: String {
-        if !diagnostics.isEmpty { return diagnostics.map(\.description).joined(separator: "\n") }
-        return message + (cause.map { ": \($0)" } ?? "")
     }
 }
 

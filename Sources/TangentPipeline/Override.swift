@@ -1,3 +1,4 @@
+import TangentCore
 /// A dotted `key=value` override from the command line, a profile or a sweep point, e.g.
 /// `train.learning_rate=0.1`, `seed=3`, `model.hidden=[512, 512]`. The value is YAML, typed like the file's.
 ///

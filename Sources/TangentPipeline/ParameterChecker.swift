@@ -1,3 +1,4 @@
+import TangentCore
 import Foundation
 
 /// Checks YAML values against parameter schemas, collecting diagnostics instead of stopping at the first.

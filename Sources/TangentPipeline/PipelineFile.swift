@@ -1,3 +1,4 @@
+import TangentCore
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import TangentCore
 import CYaml
 import Yams
 

@@ -100,7 +100,7 @@ public struct DataLoadStage: Stage {
         }
         let byPath = files.first { _, file, _ in
             guard let file else { return false }
-            return error.source == file.path || error.source.hasPrefix(file.path + ":")
+            return error.source == file.path || (error.source?.hasPrefix(file.path + ":") ?? false)
         }
         return byPath?.field ?? $trainInputs
     }

@@ -226,7 +226,7 @@ func temporaryDirectory() throws -> URL {
         #expect(error.description.hasPrefix(url.path + ": "))
         #expect(error.description.contains(file))
         for fact in facts { #expect(error.message.contains(fact), "message: \(error.message)") }
-        #expect(error.location.hasPrefix("TangentCore/"))
+        #expect(error.location.fileID.hasPrefix("TangentCore/"))
     }
 
     @Test("bad header dictionaries are badHeader with the problem named", arguments: [

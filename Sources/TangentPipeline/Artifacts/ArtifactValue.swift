@@ -1,3 +1,4 @@
+import TangentCore
 import Foundation
 
 /// The kind of artifact a stage produces or consumes; input slots accept only the kind they declare (or `any`).

@@ -1,3 +1,4 @@
+import TangentCore
 /// Declares an input slot of a stage: the artifact type it takes (which fixes the slot's kind) and a doc line.
 /// The slot's name is the property's name in snake_case.
 ///

@@ -1,3 +1,4 @@
+import TangentCore
 import Foundation
 
 /// A Swift type a stage parameter can have: its schema type (what validation checks and the docs show), how a

@@ -65,11 +65,7 @@ extension ResolvedStage {
     }
 }
 
-/// An error's text for a user: our own errors as they describe themselves, anything else without raw
-/// Foundation/NSError text.
+/// An error's text for a user (`TangentError.userText`), or a plain sentence for a Foundation error.
 func userMessage(_ error: any Error) -> String {
-    let text = String(describing: error)
-    let foundation = ["NSCocoaErrorDomain", "Error Domain=", "The operation could not be completed", "CocoaError"]
-    if foundation.contains(where: text.contains) { return "an unexpected system error (\(type(of: error)))" }
-    return text
+    TangentError.userText(error) ?? "an unexpected system error (\(type(of: error)))"
 }

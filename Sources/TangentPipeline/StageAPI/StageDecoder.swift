@@ -1,3 +1,4 @@
+import TangentCore
 /// Builds a stage (or parameter group) struct from validated parameter values and its input bindings, through the
 /// `Decodable` conformance Swift synthesizes for the struct: each `@Param` and `@Input` storage is decoded by its
 /// property name, which the decoder maps to the name used in files.
