@@ -175,8 +175,14 @@ public enum NPZ {
         return try ZipArchive.entries(in: mapping.bytes, source: url.path).reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
     }
 
-    /// The central-directory entries that hold arrays (names ending in `.npy`).
+    /// The central-directory entries that hold arrays (names ending in `.npy`). The others are skipped, but only
+    /// after checking that their local headers agree with the directory (a damaged name is corruption, not an
+    /// extra file).
     private static func arrayEntries(in bytes: UnsafeRawBufferPointer, source: String) throws -> [ZipArchive.Entry] {
-        try ZipArchive.entries(in: bytes, source: source).filter { $0.name.hasSuffix(".npy") }
+        let entries = try ZipArchive.entries(in: bytes, source: source)
+        for entry in entries where !entry.name.hasSuffix(".npy") {
+            try ZipArchive.checkLocalName(of: entry, in: bytes, source: source)
+        }
+        return entries.filter { $0.name.hasSuffix(".npy") }
     }
 }

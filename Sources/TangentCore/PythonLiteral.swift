@@ -115,10 +115,11 @@ struct PythonLiteralParser {
         case "None": return .none
         case "": throw Failure(offset: pos, reason: "unexpected \(describeCurrent())")
         default:
-            // u'...' / b'...' string prefixes, as written by Python 2 era tools.
-            let isPrefix = ["u", "b", "U", "B"].contains(word)
-            if isPrefix && (current == UInt8(ascii: "'") || current == UInt8(ascii: "\"")) {
-                return .string(try parseString())
+            // String prefixes (any case): u'…' and b'…' as written by Python 2 era tools, and the raw forms
+            // r'…', rb'…', br'…' that `ast.literal_eval` (and so numpy) accepts too.
+            let prefix = word.lowercased()
+            if ["u", "b", "r", "rb", "br"].contains(prefix), current == UInt8(ascii: "'") || current == UInt8(ascii: "\"") {
+                return .string(try parseString(raw: prefix.contains("r")))
             }
             throw Failure(offset: pos - word.utf8.count, reason: "unexpected name '\(word)'")
         }
@@ -173,7 +174,9 @@ struct PythonLiteralParser {
         }
     }
 
-    private mutating func parseString() throws(Failure) -> String {
+    /// A quoted string; `raw` keeps backslashes as written (a backslash still keeps the next character from ending
+    /// the string), as in Python's r'…'.
+    private mutating func parseString(raw: Bool = false) throws(Failure) -> String {
         let start = pos
         guard let quote = current else { throw Failure(offset: pos, reason: "expected a string") }
         pos += 1
@@ -186,6 +189,11 @@ struct PythonLiteralParser {
             if c == UInt8(ascii: "\\") {
                 guard let e = current else { throw Failure(offset: start, reason: "unterminated string") }
                 pos += 1
+                if raw {
+                    content.append(c)
+                    content.append(e)
+                    continue
+                }
                 switch e {
                 case UInt8(ascii: "n"): content.append(0x0A)
                 case UInt8(ascii: "t"): content.append(0x09)

@@ -166,6 +166,23 @@ enum ZipArchive {
         return data
     }
 
+    /// Checks that `entry` has a local file header naming it as the central directory does (what Python's
+    /// `zipfile` checks before reading any member): a member whose name was damaged in one of the two places is a
+    /// corrupt archive, even when Tangent would otherwise skip the member.
+    static func checkLocalName(of entry: Entry, in bytes: UnsafeRawBufferPointer, source: String) throws {
+        let view = ByteView(bytes: bytes)
+        guard let header = Int(exactly: entry.localHeaderOffset), view.u32(header) == localHeaderSignature,
+              let nameLength = view.u16(header + 26),
+              let nameBytes = view.slice(header + 30, count: Int(nameLength)) else {
+            throw corrupt("member '\(entry.name)': no local file header at offset \(entry.localHeaderOffset)",
+                          "\(source):\(entry.name)")
+        }
+        guard decodeName(nameBytes) == entry.name else {
+            throw corrupt("member '\(entry.name)': the local file header names it '\(decodeName(nameBytes))'",
+                          "\(source):\(entry.name)")
+        }
+    }
+
     static func checkCRC(_ entry: Entry, _ data: UnsafeRawBufferPointer, _ source: String) throws {
         try checkCRC(entry, actual: Zlib.crc32(data), source)
     }
@@ -207,6 +224,14 @@ enum ZipArchive {
               let extraLength = view.u16(position + 30), let commentLength = view.u16(position + 32),
               let offset = view.u32(position + 42) else {
             throw corrupt("central directory entry \(index + 1) at offset \(position) is damaged", source)
+        }
+        // "Version needed to extract" (major × 10 + minor, low byte): 6.3 is the newest format this reader (like
+        // Python's zipfile) understands; np.savez writes 2.0, or 4.5 with Zip64.
+        if let needed = view.u16(position + 6), needed & 0xFF > 63 {
+            throw NPYError(.unsupportedCompression,
+                           "central directory entry \(index + 1) needs zip version \((needed & 0xFF) / 10).\((needed & 0xFF) % 10) "
+                           + "to extract; this reader supports up to 6.3. Re-create the archive (np.savez or NPZ.write).",
+                           source: source)
         }
         let nameStart = position + 46
         let next = nameStart + Int(nameLength) + Int(extraLength) + Int(commentLength)
