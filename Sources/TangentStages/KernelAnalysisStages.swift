@@ -2,23 +2,29 @@ import TangentCore
 import TangentNTK
 import TangentPipeline
 
-/// Checks shared by the stages that analyse kernels against a dataset's targets: the kernels' samples are the first
-/// N train samples and there is one target column per head.
-func checkKernelsAgainstData(_ kernels: KernelShape, _ data: DatasetShape, kernelsField: some FieldReferencing,
-                             _ check: inout StageCheck) {
-    check.require(kernels.n <= data.train, kernelsField,
-                  "the kernels have \(kernels.n) samples but the dataset only \(data.train) train samples",
-                  remedy: "connect the dataset the kernels were computed on")
-    check.require(kernels.heads == data.outputs, kernelsField,
-                  "the kernels have \(kernels.heads) heads but the dataset has \(data.outputs) target columns",
-                  remedy: "connect the dataset the kernels were computed on")
-    // One kernel at a time (N², a few copies) and the targets.
-    check.needsMemory(8 * Double(kernels.n) * Double(kernels.n) * 4, for: "one kernel and its working copies",
-                      remedy: "compute the kernels on fewer samples")
-}
+/// The inputs of the stages that analyse kernels against targets: the kernels and the dataset they were computed
+/// on. The kernels' samples are its first N train samples, with one target column per head.
+public struct KernelsWithTargets: InputGroup {
+    @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
+    @Input("the dataset the kernels were computed on (for the targets Y)") var data: DatasetArtifact
 
-/// The first N train targets (the samples the kernels were computed on).
-func kernelTargets(_ data: Dataset, _ kernels: KernelsArtifact) -> Matrix<Double> { data.trainTargets.rows(0..<kernels.n) }
+    public init() {}
+
+    /// The kernels against the data, and the memory of one kernel and its working copies.
+    func check(_ check: inout StageCheck) {
+        let (k, d) = ($kernels.shape, $data.shape)
+        check.require(k.n <= d.train, $kernels, "the kernels have \(k.n) samples but the dataset only \(d.train) train samples",
+                      remedy: "connect the dataset the kernels were computed on")
+        check.require(k.heads == d.outputs, $kernels,
+                      "the kernels have \(k.heads) heads but the dataset has \(d.outputs) target columns",
+                      remedy: "connect the dataset the kernels were computed on")
+        check.needsMemory(8 * Double(k.n) * Double(k.n) * 4, for: "one kernel and its working copies",
+                          remedy: "compute the kernels on fewer samples")
+    }
+
+    /// Y: the first N train targets (the samples the kernels were computed on).
+    var targets: Matrix<Double> { data.trainTargets.rows(0..<kernels.n) }
+}
 
 /// Target column c as an N × 1 matrix.
 func targetColumn(_ y: Matrix<Double>, _ c: Int) throws -> Matrix<Double> {
@@ -53,18 +59,17 @@ public struct AlignmentStage: Stage {
         OutputFile("summary.json", doc: "the final values"),
     ]
 
-    @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
-    @Input("the dataset the kernels were computed on (for the targets Y)") var data: DatasetArtifact
+    @Inputs var source: KernelsWithTargets
 
     public init() {}
 
     public func validate(_ check: inout StageCheck) throws -> TableShape {
-        checkKernelsAgainstData($kernels.shape, $data.shape, kernelsField: $kernels, &check)
+        source.check(&check)
         return TableShape()
     }
 
     public func run(_ context: StageContext) throws -> Table {
-        let y = kernelTargets(data.dataset, kernels)
+        let kernels = source.kernels, y = source.targets
         let steps = kernelSteps(kernels)
         let first = try kernels.trace(0), last = try kernels.trace(kernels.count - 1)
         var rows: [MetricRow] = []
@@ -119,8 +124,7 @@ public struct EigenStage: Stage {
         OutputFile("metrics.csv", doc: "keys cumulative_power_k<k>[_head<c>], effective_rank[_head<c>], smallest_eigenvalue[_head<c>]"),
     ]
 
-    @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
-    @Input("the dataset the kernels were computed on (for the targets Y)") var data: DatasetArtifact
+    @Inputs var source: KernelsWithTargets
     @Param("compute only the k largest eigenpairs (default: all)", minimum: 1) var topK: Int?
     @Param("k at which the cumulative target power C(k) is reported", minimum: 1) var ks = [1, 2, 5, 10, 20, 50]
     @Param("also save the trace kernel's eigenvectors") var vectors = false
@@ -128,8 +132,8 @@ public struct EigenStage: Stage {
     public init() {}
 
     public func validate(_ check: inout StageCheck) throws -> TableShape {
-        let shape = $kernels.shape
-        checkKernelsAgainstData(shape, $data.shape, kernelsField: $kernels, &check)
+        let shape = source.$kernels.shape
+        source.check(&check)
         if let topK, topK > shape.n {
             check.warn($topK, "is \(topK) but the kernels are \(shape.n)×\(shape.n); all \(shape.n) eigenpairs are computed")
         }
@@ -145,7 +149,7 @@ public struct EigenStage: Stage {
     }
 
     public func run(_ context: StageContext) throws -> Table {
-        let y = kernelTargets(data.dataset, kernels)
+        let kernels = source.kernels, y = source.targets
         let steps = kernelSteps(kernels)
         let top = topK.map { min($0, kernels.n) }
         var rows: [MetricRow] = []
@@ -200,21 +204,21 @@ public struct SpecializationStage: Stage {
         OutputFile("metrics.csv", doc: "keys specialization_index and ksm_<c>_<d>"),
     ]
 
-    @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
-    @Input("the dataset the kernels were computed on (for the targets Y)") var data: DatasetArtifact
+    @Inputs var source: KernelsWithTargets
     @Param("mean_diagonal (variant A) or per_target (variant B)") var normalization = SpecializationNormalization.meanDiagonal
 
     public init() {}
 
     public func validate(_ check: inout StageCheck) throws -> TableShape {
-        checkKernelsAgainstData($kernels.shape, $data.shape, kernelsField: $kernels, &check)
-        check.needsMemory(8 * Double($kernels.shape.heads) * Double($kernels.shape.n) * Double($kernels.shape.n),
+        source.check(&check)
+        let k = source.$kernels.shape
+        check.needsMemory(8 * Double(k.heads) * Double(k.n) * Double(k.n),
                           for: "every head's kernel at one time", remedy: "compute the kernels on fewer samples")
         return TableShape()
     }
 
     public func run(_ context: StageContext) throws -> Table {
-        let y = kernelTargets(data.dataset, kernels)
+        let kernels = source.kernels, y = source.targets
         let steps = kernelSteps(kernels)
         var all: [Double] = [], rows: [MetricRow] = []
         var last = Matrix<Double>(rows: 0, columns: 0)

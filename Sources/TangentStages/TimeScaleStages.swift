@@ -12,8 +12,7 @@ public struct TimescalesStage: Stage {
         first logged step where the train loss is at most half its initial value. silent_alignment = t_align < t_norm ≤ \
         t_half. Times are recorded steps (resolution: the snapshot and logging grids).
         """
-    @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
-    @Input("the dataset the kernels were computed on (for the targets Y)") var data: DatasetArtifact
+    @Inputs var source: KernelsWithTargets
     @Input("the training run (losses)") var trajectory: TrajectoryArtifact
     @Param("fraction of the final alignment", minimum: 0, maximum: 1) var alignmentFraction = 0.9
     @Param("fraction of the final kernel norm", minimum: 0, maximum: 1) var normFraction = 0.1
@@ -23,16 +22,16 @@ public struct TimescalesStage: Stage {
     public static let outputs = [OutputFile("summary.json", doc: "t_align, t_norm, t_half, silent_alignment and the margins")]
 
     public func validate(_ check: inout StageCheck) throws -> TableShape {
-        checkKernelsAgainstData($kernels.shape, $data.shape, kernelsField: $kernels, &check)
-        if $kernels.shape.times == nil {
-            check.fail($kernels, "has a single kernel (ntk.compute); time scales need kernels over training",
+        source.check(&check)
+        if source.$kernels.shape.times == nil {
+            check.fail(source.$kernels, "has a single kernel (ntk.compute); time scales need kernels over training",
                        remedy: "connect an ntk.snapshots stage")
         }
         return TableShape()
     }
 
     public func run(_ context: StageContext) throws -> Table {
-        let y = kernelTargets(data.dataset, kernels)
+        let kernels = source.kernels, y = source.targets
         var alignment: [Double] = [], norms: [Double] = []
         for t in 0..<kernels.count {
             let k = try kernels.trace(t)

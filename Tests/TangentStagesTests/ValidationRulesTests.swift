@@ -87,6 +87,17 @@ struct ValidationRulesTests {
         #expect(warning.severity == .warning && warning.message.contains(message), "\(warning)")
     }
 
+    @Test("shared declarations: @Inputs and @Params groups appear as the stage's own slots and parameters")
+    func groups() {
+        for stage in [AlignmentStage.self, EigenStage.self, SpecializationStage.self] as [any Stage.Type] {
+            #expect(stage.inputs.map(\.name) == ["kernels", "data"], "\(stage.name)")
+            #expect(stage.inputs.map(\.kind) == [.kernels, .dataset])
+        }
+        #expect(TimescalesStage.inputs.map(\.name) == ["kernels", "data", "trajectory"])
+        #expect(Array(TrainGDStage.parameters.map(\.name).prefix(5)) == ["steps", "learning_rate", "snapshots", "log_points", "divergence_factor"])
+        #expect(ModelMLPStage.parameters.map(\.name) == ModelLoadStage.parameters.map(\.name).filter { $0 != "weights" })
+    }
+
     @Test("the valid pipeline validates with no diagnostics")
     func valid() throws {
         #expect(try validationDiagnostics(rulesPipeline).isEmpty)

@@ -118,3 +118,25 @@ extension Array: InputValue where Element: ArtifactValue {
 private func inputCountError(_ kind: ArtifactKind, _ count: Int) -> PipelineError {
     PipelineError(.artifact, "internal error: a single \(kind) input was given \(count) upstream artifacts")
 }
+
+/// A set of input slots that several stages share, declared once (`@Input` properties of an `InputGroup`) and
+/// included in a stage with `@Inputs`, like `@Params` for parameters: the slots appear at the stage's top level.
+///
+/// ```swift
+/// struct KernelsWithTargets: InputGroup {
+///     @Input("kernels from ntk.compute or ntk.snapshots") var kernels: KernelsArtifact
+///     @Input("the dataset the kernels were computed on") var data: DatasetArtifact
+///     init() {}
+/// }
+/// @Inputs var source: KernelsWithTargets        // slots `kernels` and `data`
+/// ```
+public protocol InputGroup: Decodable {
+    init()
+}
+
+@propertyWrapper
+public struct Inputs<G: InputGroup> {
+    public var wrappedValue: G
+    public init() { wrappedValue = G() }
+    public init(wrappedValue: G) { self.wrappedValue = wrappedValue }
+}

@@ -58,6 +58,9 @@ enum StageDecoder {
             if let group = type as? any DecodableGroup.Type {
                 return try cast(group.decoded(parameters: decoding.parameters), T.self)
             }
+            if let group = type as? any DecodableInputGroup.Type {
+                return try cast(group.decoded(inputs: decoding.inputs), T.self)
+            }
             if let input = type as? any DecodableInput.Type {
                 return try cast(input.decoded(slot: name, binding: decoding.inputs[name]), T.self)
             }
@@ -107,6 +110,19 @@ protocol DecodableGroup {
 extension Params: DecodableGroup, Decodable {
     static func decoded(parameters: [String: Value]) throws -> Any {
         Params(wrappedValue: try StageDecoder.decode(G.self, parameters: parameters, inputs: [:], defaultInstance: G()))
+    }
+
+    public init(from decoder: any Decoder) throws { throw unsupported() }
+}
+
+/// `Inputs<G>` as the decoder builds it: the group's slots come from the stage's own inputs.
+protocol DecodableInputGroup {
+    static func decoded(inputs: [String: StageDecoder.InputBinding]) throws -> Any
+}
+
+extension Inputs: DecodableInputGroup, Decodable {
+    static func decoded(inputs: [String: StageDecoder.InputBinding]) throws -> Any {
+        Inputs(wrappedValue: try StageDecoder.decode(G.self, parameters: [:], inputs: inputs, defaultInstance: G()))
     }
 
     public init(from decoder: any Decoder) throws { throw unsupported() }

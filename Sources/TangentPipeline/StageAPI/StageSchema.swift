@@ -10,9 +10,10 @@ enum StageSchema {
     }
 
     static func inputs(of instance: Any) -> [InputSlot] {
-        Mirror(reflecting: instance).children.compactMap { child in
-            guard let declared = child.value as? any DeclaredInput, let label = child.label else { return nil }
-            return declared.slot(named: propertyName(label))
+        Mirror(reflecting: instance).children.flatMap { child -> [InputSlot] in
+            if let group = child.value as? any IncludedInputs { return inputs(of: group.group) }
+            guard let declared = child.value as? any DeclaredInput, let label = child.label else { return [] }
+            return [declared.slot(named: propertyName(label))]
         }
     }
 
@@ -65,6 +66,15 @@ protocol IncludedParameters {
 }
 
 extension Params: IncludedParameters {
+    var group: Any { wrappedValue }
+}
+
+/// An `@Inputs` group seen through reflection.
+protocol IncludedInputs {
+    var group: Any { get }
+}
+
+extension Inputs: IncludedInputs {
     var group: Any { wrappedValue }
 }
 
