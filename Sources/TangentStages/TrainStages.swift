@@ -57,7 +57,8 @@ public struct TrainingParameters: ParameterGroup {
         }
         let snapshotSteps = snapshots.schedule.steps(total: steps)
         let activations = Double(data.train + data.test) * widths.reduce(0, +) * 4
-        check.needsMemory(8 * parameters * Double(snapshotSteps.count), for: "\(snapshotSteps.count) snapshots",
+        // The snapshots are held while training, then stacked per layer to be written: twice their size.
+        check.needsMemory(2 * 8 * parameters * Double(snapshotSteps.count), for: "\(snapshotSteps.count) snapshots",
                           remedy: "save fewer snapshots or use smaller layers")
         check.needsMemory(8 * parameters * (3 + optimizerCopies) + 8 * activations, for: "training state",
                           remedy: "use fewer samples or smaller layers")
