@@ -88,3 +88,29 @@ struct ValidationCorpusTests {
         }
     }
 }
+
+/// The same corpus through the real binary: `tangent validate` exits 2 (or 0 when only warnings are expected),
+/// prints every expected diagnostic at its place, in time, and never an abort or raw Foundation text.
+@Suite("Malformed pipelines through the command line", .serialized)
+struct CorpusCommandLineTests {
+    @Test("tangent validate gives each corpus file's exit status and diagnostics", arguments: [0, 1, 2, 3])
+    func corpusOnTheBinary(_ part: Int) throws {
+        for (index, c) in CorpusCase.all.enumerated() where index % 4 == part {
+            let name = c.url.lastPathComponent
+            if try !c.comments("registry").isEmpty { continue }  // written for the engine's test stages alone
+            let overrides = try c.comments("overrides").first.map { $0.split(separator: " ").map(String.init) } ?? []
+            let profile = try c.comments("profile").first.map { ["--profile", $0] } ?? []
+            let expected = try c.expectations()
+            let out = try CLI.run(["validate", c.url.path] + overrides + profile,
+                                  in: c.url.deletingLastPathComponent(), timeout: 60)
+            #expect(!out.timedOut, "\(name) did not finish in time")
+            let errors = expected.filter { $0.severity == .error }
+            #expect(out.status == (errors.isEmpty ? 0 : 2), "\(name): exit \(out.status)\n\(out.stderr)")
+            for e in expected {
+                let place = "\(e.file ?? c.url.path):\(e.line):\(e.column): \(e.severity == .warning ? "warning" : "error"): "
+                #expect(out.stderr.contains(place) && out.stderr.contains(e.text), "\(name): no `\(place)… \(e.text)` in\n\(out.stderr)")
+            }
+            for text in forbiddenOutput { #expect(!(out.stdout + out.stderr).contains(text), "\(name): \(text)") }
+        }
+    }
+}
