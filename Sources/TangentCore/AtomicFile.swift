@@ -91,12 +91,30 @@ enum FileIO {
     }
 
     static func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        SystemIO.read(fd, buffer, count)
+    }
+}
+
+/// The C library's `read` and `write`, which Foundation shadows with its own names (for the engine's POSIX file
+/// handling, which reports errno instead of Foundation's error text).
+public enum SystemIO {
+    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
         #if canImport(Glibc)
         Glibc.read(fd, buffer, count)
         #elseif canImport(Musl)
         Musl.read(fd, buffer, count)
         #else
         Darwin.read(fd, buffer, count)
+        #endif
+    }
+
+    public static func write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        Glibc.write(fd, buffer, count)
+        #elseif canImport(Musl)
+        Musl.write(fd, buffer, count)
+        #else
+        Darwin.write(fd, buffer, count)
         #endif
     }
 }

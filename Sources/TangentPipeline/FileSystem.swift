@@ -1,4 +1,5 @@
 import Foundation
+import TangentCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -155,22 +156,10 @@ enum FileSystem {
     }
 
     static func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-        #if canImport(Glibc)
-        Glibc.read(fd, buffer, count)
-        #elseif canImport(Musl)
-        Musl.read(fd, buffer, count)
-        #else
-        Darwin.read(fd, buffer, count)
-        #endif
+        SystemIO.read(fd, buffer, count)
     }
 
     static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-        #if canImport(Glibc)
-        Glibc.write(fd, buffer, count)
-        #elseif canImport(Musl)
-        Musl.write(fd, buffer, count)
-        #else
-        Darwin.write(fd, buffer, count)
-        #endif
+        SystemIO.write(fd, buffer, count)
     }
 }
