@@ -159,17 +159,8 @@ final class AtomicOutputFile {
             offset += bytes.count
             return
         }
-        var done = 0
-        while done < bytes.count, let base = bytes.baseAddress {
-            let length = min(bytes.count - done, 1 << 30)
-            let n = pwrite(fd, base + done, length, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileIO.failure(errno, "cannot write the file (is the disk full?)", "pwrite", url.path)
-            }
-            done += n
-        }
-        offset += done
+        try plainWrite(bytes, at: offset)
+        offset += bytes.count
     }
 
     func write(_ data: Data) throws { try data.withUnsafeBytes { try write($0) } }

@@ -3,24 +3,20 @@ import Foundation
 /// What a data file will take in memory once decoded, learned from its header or directory without decoding it:
 /// used to refuse files that will not fit (and decompression bombs) before reading them.
 public enum FileSizeEstimate {
-    /// The shape and dtype a `.npy` file declares (reads only its header).
+    /// The shape and dtype a `.npy` file declares (reads only its header, checked as `NPY.read` checks it, but not
+    /// against the file's size: a header that claims more data than the file holds is reported by its claim).
     public static func npyHeader(path: String) throws -> (shape: [Int], dtype: NPYDType) {
-        let prefix = try readPrefix(path, bytes: 65_536 + 16)
-        let magic = NPYHeader.magic
-        guard prefix.count >= 10, prefix.prefix(magic.count).elementsEqual(magic) else {
-            // Let the full reader produce its detailed message.
-            let array = try NPY.decode(prefix, source: path)
-            return (array.shape, array.dtype)
+        let prefix = try readPrefix(path, bytes: 65_536 + NPYLayout.maximumPreambleLength)
+        var info = stat()
+        let fileSize = stat(path, &info) == 0 ? Int(info.st_size) : prefix.count
+        return try prefix.withUnsafeBytes { bytes in
+            let (range, utf8) = try NPYLayout.headerRange(prefix: bytes, fileSize: fileSize, source: path)
+            guard range.upperBound <= bytes.count else {
+                throw NPYError(.badHeader, "the header is longer than 64 KiB; re-write the file with np.save", source: path)
+            }
+            let header = try NPYHeader.parse(Array(bytes[range]), utf8: utf8, source: path)
+            return (header.shape, header.dtype)
         }
-        let lengthBytes = prefix[6] == 1 ? 2 : 4
-        var headerLength = 0
-        for i in 0..<lengthBytes where 8 + i < prefix.count { headerLength |= Int(prefix[8 + i]) << (8 * i) }
-        let start = 8 + lengthBytes
-        guard prefix.count >= start + headerLength else {
-            throw NPYError(.truncated, "truncated header: the file ends inside its \(headerLength)-byte header", source: path)
-        }
-        let header = try NPYHeader.parse(Array(prefix[start..<start + headerLength]), utf8: prefix[6] == 3, source: path)
-        return (header.shape, header.dtype)
     }
 
     /// The sum of the uncompressed sizes an `.npz` (zip) archive declares for its members (reads its directory).

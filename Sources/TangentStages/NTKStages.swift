@@ -70,10 +70,10 @@ public struct NTKParameters: ParameterGroup {
     }
 
     /// Computes the kernels of each model in turn, in the run's precision, streaming them into the stage folder.
-    func stream(models: Int, model: (Int) throws -> MLP, labels: [Value], data: Dataset, shape: KernelShape,
-                context: StageContext) throws -> KernelsArtifact {
+    func stream(models: Int, architecture: MLPArchitecture, model: (Int) throws -> MLP, labels: [Value], data: Dataset,
+                shape: KernelShape, context: StageContext) throws -> KernelsArtifact {
         let (x, xt) = inputs(data, shape)
-        let memory = NTKMemory(n: shape.n, nTest: shape.nTest, architecture: try model(0).architecture,
+        let memory = NTKMemory(n: shape.n, nTest: shape.nTest, architecture: architecture,
                                bytesPerElement: context.precision.bytes, options: options)
         context.log("N = \(shape.n), N_test = \(shape.nTest), C = \(shape.heads), \(models) model(s): kernels "
                     + "\(formatBytes(memory.outputEstimate * Double(models))) on disk, layer factors "
@@ -147,8 +147,8 @@ public struct NTKComputeStage: Stage {
 
     public func run(_ context: StageContext) throws -> KernelsArtifact {
         let shape = ntk.shape(data: data.shape, model: model.architecture, times: nil, steps: nil)
-        return try ntk.stream(models: 1, model: { _ in model }, labels: [.null], data: data.dataset, shape: shape,
-                              context: context)
+        return try ntk.stream(models: 1, architecture: model.architecture, model: { _ in model }, labels: [.null],
+                              data: data.dataset, shape: shape, context: context)
     }
 }
 
@@ -192,7 +192,8 @@ public struct NTKSnapshotsStage: Stage {
         let indices = picked(trajectory.snapshotCount)
         let steps = indices.map { trajectory.snapshotSteps[$0] }
         let shape = ntk.shape(data: data.shape, model: trajectory.architecture, times: indices.count, steps: steps)
-        return try ntk.stream(models: indices.count, model: { try trajectory.snapshot(indices[$0]) },
+        return try ntk.stream(models: indices.count, architecture: trajectory.architecture,
+                              model: { try trajectory.snapshot(indices[$0]) },
                               labels: steps.map(Value.int), data: data.dataset, shape: shape, context: context)
     }
 }

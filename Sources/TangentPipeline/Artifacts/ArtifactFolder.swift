@@ -101,32 +101,14 @@ public struct ArtifactFolder: Sendable {
         }
     }
 
-    /// The member names of the archive `file`, in order (from its directory; no member is read).
-    public func archiveMemberNames(_ file: String) throws -> [String] {
+    /// The members of the archive `file`, each mapped rather than read (`MappedNPY`: slices are copied out on
+    /// demand and their pages released), in archive order.
+    public func mappedArchive(_ file: String) throws -> [(name: String, array: MappedNPY)] {
         guard index.archives.contains(file) else {
             throw PipelineError(.artifact, "stage `\(stageID)` wrote no archive `\(file)`")
         }
-        do { return try NPZ.memberNames(contentsOf: path(file)) } catch {
-            throw PipelineError(.artifact, "cannot read \(file) of stage `\(stageID)`", cause: error)
-        }
-    }
-
-    /// Slice `index` along the first axis of member `member` of the archive `file` (an array of one rank less),
-    /// read from a mapping of the archive: only that slice is loaded, and its pages are released afterwards.
-    public func archiveSlice(_ file: String, member: String, index: Int) throws -> NPYArray {
-        guard self.index.archives.contains(file) else {
-            throw PipelineError(.artifact, "stage `\(stageID)` wrote no archive `\(file)`")
-        }
         do {
-            let array = try NPZ.mappedMember(member, contentsOf: path(file))
-            guard let count = array.shape.first, index >= 0, index < count else {
-                throw PipelineError(.artifact, "\(file) of stage `\(stageID)`: member \(member) has no slice \(index)")
-            }
-            let rest = Array(array.shape.dropFirst())
-            let per = rest.reduce(1, *)
-            return try NPYArray(try array.doubles(range: index * per..<(index + 1) * per), shape: rest)
-        } catch let error as PipelineError {
-            throw error
+            return try NPZ.memberNames(contentsOf: path(file)).map { ($0, try NPZ.mappedMember($0, contentsOf: path(file))) }
         } catch {
             throw PipelineError(.artifact, "cannot read \(file) of stage `\(stageID)`", cause: error)
         }

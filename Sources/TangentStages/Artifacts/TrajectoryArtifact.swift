@@ -68,7 +68,8 @@ public struct TrajectoryArtifact: ArtifactValue {
 
     private enum Storage {
         case memory([MLP])
-        case folder(ArtifactFolder)
+        /// The stacked arrays of snapshots.npz, mapped once; each snapshot is one slice of every array.
+        case folder(stageID: String, stacked: [(name: String, array: MappedNPY)])
     }
 
     /// A trajectory just computed.
@@ -93,13 +94,18 @@ public struct TrajectoryArtifact: ArtifactValue {
     public func snapshot(_ index: Int) throws -> MLP {
         switch storage {
         case .memory(let models): return models[index]
-        case .folder(let folder):
+        case .folder(let stageID, let stacked):
+            let source = "snapshots.npz of stage `\(stageID)` at step \(snapshotSteps[index])"
             var arrays: [String: NPYArray] = [:]
-            for name in try folder.archiveMemberNames("snapshots.npz") {
-                arrays[name] = try folder.archiveSlice("snapshots.npz", member: name, index: index)
+            for (name, array) in stacked {
+                let rest = Array(array.shape.dropFirst())
+                let per = rest.reduce(1, *)
+                guard array.shape.first == snapshotCount else {
+                    throw PipelineError(.artifact, "\(source): \(name) holds \(array.shape.first ?? 0) snapshots, not \(snapshotCount)")
+                }
+                arrays[name] = try NPYArray(try array.doubles(range: index * per..<(index + 1) * per), shape: rest)
             }
-            return try MLP(architecture: architecture, arrays: arrays,
-                           source: "snapshots.npz of stage `\(folder.stageID)` at step \(snapshotSteps[index])")
+            return try MLP(architecture: architecture, arrays: arrays, source: source)
         }
     }
 
@@ -121,7 +127,7 @@ public struct TrajectoryArtifact: ArtifactValue {
             throw PipelineError(.artifact, "\(source): log_steps, train_loss and test_loss have different lengths; re-run it")
         }
         losses = (0..<logSteps.count).map { LossRecord(step: Int(logSteps[$0]), train: train[$0], test: test[$0]) }
-        storage = .folder(folder)
+        storage = .folder(stageID: folder.stageID, stacked: try folder.mappedArchive("snapshots.npz"))
     }
 
     public func write(to writer: ArtifactWriter) throws {
