@@ -22,6 +22,17 @@ public enum Machine {
     /// line. Does nothing on a C library without `mallopt`.
     ///
     /// - Returns: true when the C library accepted all three settings.
+    /// Asks the kernel to send this process SIGTERM when its parent process exits, and returns whether the parent
+    /// is still `parent` (false: it already exited, so the signal will never come). Linux only; elsewhere true.
+    public static func terminateWithParent(_ parent: Int32) -> Bool {
+        #if os(Linux)
+        _ = tangent_terminate_with_parent()
+        return getppid() == parent
+        #else
+        return true
+        #endif
+    }
+
     @discardableResult
     public static func retainFreedMemory() -> Bool {
         #if canImport(Glibc)

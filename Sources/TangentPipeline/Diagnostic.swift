@@ -92,6 +92,8 @@ extension TangentError.Code {
     public static let stageFailed = Self(rawValue: "stageFailed")
     /// A stage's artifact is missing, damaged or not what its reader expects.
     public static let artifact = Self(rawValue: "artifact")
+    /// A sweep's own files (a tasks file, the sweep record) are missing or not what Tangent wrote, or a point failed.
+    public static let sweep = Self(rawValue: "sweep")
 }
 
 extension Diagnostic: UserFacingError {}

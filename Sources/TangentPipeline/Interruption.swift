@@ -134,6 +134,19 @@ final class RunJournal: @unchecked Sendable {
         }
     }
 
+    /// Moves stage `index`'s output, linked from a sweep's store into its temporary folder, into place.
+    func shared(_ index: Int, record: CompletionRecord, outputs: [String]) throws {
+        try update {
+            guard let temporary else { return }
+            try folder.commitStage(stored[index].id, from: temporary, record: record)
+            self.temporary = nil
+            current = nil
+            stored[index].status = .shared
+            stored[index].outputs = outputs
+            try manifest.write(stored, to: folder.root)
+        }
+    }
+
     /// Keeps stage `index`'s partial output aside and records the failure.
     func failed(_ index: Int, message: String, seconds: Double) {
         update {

@@ -22,14 +22,18 @@ public enum PipelineLoader {
     /// Loads and validates the pipeline file at `path`: a regular file of at most 16 MB of UTF-8 text (see
     /// `PipelineFile`), then everything `load(text:…)` checks.
     public static func load(file path: String, overrides: [String] = [], profile: String? = nil,
+                            sweep: [String] = [], sweepMode: SweepSpec.Mode = .grid,
                             registry: StageRegistry) throws(PipelineError) -> ResolvedPipeline {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let text = try PipelineFile.text(at: absolute)
-        return try load(text: text, file: absolute, overrides: overrides, profile: profile, registry: registry)
+        return try load(text: text, file: absolute, overrides: overrides, profile: profile, sweep: sweep,
+                        sweepMode: sweepMode, registry: registry)
     }
 
-    /// Loads and validates pipeline text; `file` names it in diagnostics and anchors relative paths.
+    /// Loads and validates pipeline text; `file` names it in diagnostics and anchors relative paths. `sweep` are
+    /// `--sweep` options (see `SweepOption`), combined by `sweepMode` and with the file's `sweep:` block.
     public static func load(text: String, file: String, overrides: [String] = [], profile: String? = nil,
+                            sweep sweepOptions: [String] = [], sweepMode: SweepSpec.Mode = .grid,
                             registry: StageRegistry) throws(PipelineError) -> ResolvedPipeline {
         var document = try ConfigParser.parse(text, file: file)
         var diagnostics: [Diagnostic] = []
@@ -163,9 +167,30 @@ public enum PipelineLoader {
             }
         }
 
-        // Sweep grid.
-        let sweep = checkSweep(document["sweep"]?.value, ids: stageIDs, types: typeByID, checker: &checker,
+        // Sweep: the file's block, then the command line's axes.
+        var sweep = checkSweep(document["sweep"]?.value, ids: stageIDs, types: typeByID, checker: &checker,
                                diagnostics: &diagnostics, hints: &hints)
+        var optionAxes: [SweepAxis] = []
+        for (i, text) in sweepOptions.enumerated() {
+            do throws(PipelineError) {
+                let axis = try SweepOption.parse(text, number: i + 1)
+                let key = dottedKey(axis.key) ?? [axis.key]
+                if checkTarget(key, values: axis.values, indexed: true, field: axis.key, keyLocation: axis.keyLocation,
+                               ids: stageIDs, types: typeByID, checker: &checker, diagnostics: &diagnostics, hints: &hints) {
+                    optionAxes.append(axis)
+                }
+            } catch {
+                diagnostics += error.diagnostics
+            }
+        }
+        let options = sweepMode == .grid ? SweepSpec(grid: optionAxes) : SweepSpec(zip: optionAxes)
+        if sweepMode == .zip { checkZipLengths(optionAxes, field: "--sweep", diagnostics: &diagnostics) }
+        sweep = sweep.merging(options)
+        if sweep.count > SweepSpec.maxPoints {
+            diagnostics.append(Diagnostic(.limitExceeded, "the sweep has \(sweep.count == .max ? "too many" : String(sweep.count)) points; the limit is \(SweepSpec.maxPoints)",
+                                          at: (sweep.grid.first ?? sweep.zip.first)?.keyLocation, field: "sweep",
+                                          suggestion: "sweep fewer values, or split the sweep into several"))
+        }
         diagnostics += checker.diagnostics
 
         // Order (and cycles) only once everything else is sound.
@@ -183,7 +208,7 @@ public enum PipelineLoader {
             seed: header["seed"]?.intValue ?? 0,
             precision: Precision(rawValue: header["precision"]?.stringValue ?? "float64") ?? .float64,
             threads: header["threads"]?.intValue, stages: ordered, file: file, profile: profile,
-            overrides: applied.map(\.text), sweepGrid: sweep)
+            overrides: applied.map(\.text), sweep: sweep)
         pipeline.warnings = diagnostics
         return pipeline
     }
@@ -552,29 +577,33 @@ public enum PipelineLoader {
         return checker.diagnostics.count == before
     }
 
+    /// The file's `sweep:` block: `grid:` and/or `zip:`, each a mapping of dotted keys to non-empty lists of
+    /// values; the lists under `zip:` have one length.
     private static func checkSweep(_ value: ConfigValue.Located?, ids: StageIDs, types: [String: any Stage.Type],
                                    checker: inout ParameterChecker, diagnostics: inout [Diagnostic],
-                                   hints: inout SuggestionBudget) -> [(key: String, values: [ConfigValue.Located])] {
-        guard let value else { return [] }
+                                   hints: inout SuggestionBudget) -> SweepSpec {
+        guard let value else { return SweepSpec() }
         guard case .map(let entries) = value.value else {
-            diagnostics.append(Diagnostic(.wrongType, "`sweep` is a mapping with `grid:`", at: value.location, field: "sweep"))
-            return []
+            diagnostics.append(Diagnostic(.wrongType, "`sweep` is a mapping with `grid:` and/or `zip:`", at: value.location,
+                                          field: "sweep"))
+            return SweepSpec()
         }
-        var grid: [(key: String, values: [ConfigValue.Located])] = []
+        var spec = SweepSpec()
         for entry in entries {
-            guard entry.key == "grid" else {
+            guard let mode = SweepSpec.Mode(rawValue: entry.key) else {
                 diagnostics.append(Diagnostic(.unknownKey, "unknown sweep field `\(entry.key)`", at: entry.keyLocation,
-                                              field: "sweep.\(entry.key)", suggestion: suggestion(for: entry.key, among: ["grid"])
-                                                  ?? "a sweep has `grid: { dotted.key: [values] }`"))
+                                              field: "sweep.\(entry.key)", suggestion: suggestion(for: entry.key, among: ["grid", "zip"])
+                                                  ?? "a sweep has `grid: { dotted.key: [values] }` and/or `zip: { … }`"))
                 continue
             }
             guard case .map(let axes) = entry.value.value else {
-                diagnostics.append(Diagnostic(.wrongType, "`sweep.grid` maps dotted keys to lists of values",
-                                              at: entry.value.location, field: "sweep.grid"))
+                diagnostics.append(Diagnostic(.wrongType, "`sweep.\(mode.rawValue)` maps dotted keys to lists of values",
+                                              at: entry.value.location, field: "sweep.\(mode.rawValue)"))
                 continue
             }
+            var sound: [SweepAxis] = []
             for axis in axes {
-                let field = "sweep.grid.\(axis.key)"
+                let field = "sweep.\(mode.rawValue).\(axis.key)"
                 guard let key = dottedKey(axis.key) else {
                     diagnostics.append(Diagnostic(.badOverride, "sweep key `\(axis.key)` is not a dotted name",
                                                   at: axis.keyLocation, field: field,
@@ -589,13 +618,30 @@ public enum PipelineLoader {
                                                   at: axis.value.location, field: field))
                     continue
                 }
+                if spec.keys.contains(axis.key) || sound.contains(where: { $0.key == axis.key }) {
+                    diagnostics.append(Diagnostic(.duplicateID, "sweep key `\(axis.key)` appears twice", at: axis.keyLocation,
+                                                  field: field, suggestion: "sweep each key once"))
+                    continue
+                }
                 if checkTarget(key, values: values, indexed: true, field: field, keyLocation: axis.keyLocation, ids: ids, types: types,
                                checker: &checker, diagnostics: &diagnostics, hints: &hints) {
-                    grid.append((axis.key, values))
+                    sound.append(SweepAxis(key: axis.key, values: values, keyLocation: axis.keyLocation))
                 }
             }
+            if mode == .zip { checkZipLengths(sound, field: "sweep.zip", diagnostics: &diagnostics) }
+            if mode == .grid { spec.grid += sound } else { spec.zip += sound }
         }
-        return grid
+        return spec
+    }
+
+    /// Zipped axes take their values in step, so their lists have one length.
+    static func checkZipLengths(_ axes: [SweepAxis], field: String, diagnostics: inout [Diagnostic]) {
+        guard let first = axes.first else { return }
+        for axis in axes.dropFirst() where axis.values.count != first.values.count {
+            diagnostics.append(Diagnostic(.invalidValue, "zipped sweep axes take their values in step, but `\(axis.key)` has \(axis.values.count) values and `\(first.key)` has \(first.values.count)",
+                                          at: axis.keyLocation, field: field == "--sweep" ? axis.key : "\(field).\(axis.key)",
+                                          suggestion: "give every zipped key the same number of values, or sweep them as a grid"))
+        }
     }
 }
 

@@ -24,6 +24,9 @@ public struct RunOptions: Sendable {
     /// asked to recompute and that did not finish (the first of each chain), it returns the command without
     /// `--force`/`--rerun` but with `--rerun` for each of those.
     public var resumeCommand: (@Sendable (_ rerun: [String]) -> String)?
+    /// A sweep's stage store (`OUT/store`): a stage whose key is stored there is hard-linked into the run folder
+    /// instead of computed, and every stage the run finishes is added to it (see `StageStore`).
+    public var store: URL?
 
     public init(outputDirectory: URL? = nil, force: Bool = false, rerun: [String] = [],
                 progress: any ProgressReporter = ConsoleProgress(), verify: Bool = false, waitForLock: Bool = false) {
@@ -43,7 +46,8 @@ public enum TangentVersion {
 
 /// What happened to one stage in a run.
 public struct StageRecord: Sendable, Equatable {
-    public enum Status: String, Sendable { case pending, computed, cached, failed, interrupted }
+    /// `shared`: taken from the sweep's stage store (another point computed it).
+    public enum Status: String, Sendable { case pending, computed, cached, shared, failed, interrupted }
     public var id: String
     public var use: String
     public var version: Int
@@ -156,39 +160,73 @@ public struct PipelineRunner {
         var keys: [String: String] = [:]
         let progress = options.progress
 
+        let store = try options.store.map { try StageStore.open($0) }
         for (index, stage) in pipeline.stages.enumerated() {
             let key = try cacheKey(stage, pipeline: pipeline, upstreamKeys: keys)
             keys[stage.id] = key
             journal.stage(index, key: key)
             let label = "[\(index + 1)/\(pipeline.stages.count)] \(stage.id) (\(stage.type.name))"
+            let forcedHere = forced.contains(stage.id)
 
-            if !forced.contains(stage.id), let outputs = reusableResult(stage, key: key, folder: folder) {
+            if !forcedHere, let outputs = reusableResult(stage, key: key, folder: folder) {
                 progress.log("\(label): cached")
                 try journal.cached(index, outputs: outputs)
+                if let store, let record = folder.record(stage.id) {
+                    try store.withLock(key) { try store.publish(key, from: folder.stageURL(stage.id), record: record) }
+                }
                 continue
             }
-
-            progress.log("\(label): running")
-            let temporary = try journal.begin(index)
-            let writer = ArtifactWriter(directory: temporary, stageID: stage.id)
-            let context = StageContext(stageID: stage.id, seed: pipeline.seed, precision: pipeline.precision,
-                                       threads: threads, progress: progress, output: writer,
-                                       pipelineDirectory: pipeline.pipelineDirectory)
-            Threads.setBudget(threads)
-            let start = Date()
-            do {
-                try execute(stage.type, stage, plan: plan, folder: folder, context: context)
-                let record = try folder.completionRecord(for: temporary, key: key, known: writer.knownDigests)
-                let seconds = Date().timeIntervalSince(start)
-                try journal.computed(index, record: record, outputs: writer.fileNames, seconds: seconds)
-                progress.log("\(label): done in \(String(format: "%.2f", seconds)) s")
-            } catch {
-                journal.failed(index, message: userMessage(error), seconds: Date().timeIntervalSince(start))
-                throw PipelineError(.stageFailed, "stage `\(stage.id)` (\(stage.type.name)) failed", cause: error)
+            let compute = { [self] in
+                try computeStage(stage, index: index, key: key, label: label, pipeline: pipeline, plan: plan,
+                                 folder: folder, journal: journal, threads: threads)
+            }
+            guard let store else {
+                try compute()
+                continue
+            }
+            try store.withLock(key) {
+                if !forcedHere, let record = store.lookup(key, verify: options.verify) {
+                    let temporary = try journal.begin(index)
+                    do { try store.link(record, into: temporary) } catch {
+                        throw PipelineError(.io, "cannot link stage `\(stage.id)` from the sweep's store \(store.root.path)",
+                                            cause: error)
+                    }
+                    try journal.shared(index, record: record, outputs: record.files.map(\.name))
+                    progress.log("\(label): shared (from the sweep's store)")
+                    return
+                }
+                try compute()
+                if let record = folder.record(stage.id) {
+                    try store.publish(key, from: folder.stageURL(stage.id), record: record, replace: forcedHere)
+                }
             }
         }
         try journal.finished()
         return RunResult(directory: root, records: journal.records, warnings: plan.warnings)
+    }
+
+    /// Computes stage `index` into a temporary folder and moves it into place (or keeps it aside as failed).
+    private func computeStage(_ stage: ResolvedStage, index: Int, key: String, label: String, pipeline: ResolvedPipeline,
+                              plan: PipelinePlan, folder: RunFolder, journal: RunJournal, threads: Int) throws {
+        let progress = options.progress
+        progress.log("\(label): running")
+        let temporary = try journal.begin(index)
+        let writer = ArtifactWriter(directory: temporary, stageID: stage.id)
+        let context = StageContext(stageID: stage.id, seed: pipeline.seed, precision: pipeline.precision,
+                                   threads: threads, progress: progress, output: writer,
+                                   pipelineDirectory: pipeline.pipelineDirectory)
+        Threads.setBudget(threads)
+        let start = Date()
+        do {
+            try execute(stage.type, stage, plan: plan, folder: folder, context: context)
+            let record = try folder.completionRecord(for: temporary, key: key, known: writer.knownDigests)
+            let seconds = Date().timeIntervalSince(start)
+            try journal.computed(index, record: record, outputs: writer.fileNames, seconds: seconds)
+            progress.log("\(label): done in \(String(format: "%.2f", seconds)) s")
+        } catch {
+            journal.failed(index, message: userMessage(error), seconds: Date().timeIntervalSince(start))
+            throw PipelineError(.stageFailed, "stage `\(stage.id)` (\(stage.type.name)) failed", cause: error)
+        }
     }
 
     /// Runs one stage: decodes it with its parameters and upstream folders, runs it, writes its artifact.

@@ -17,8 +17,8 @@ public struct ResolvedPipeline: @unchecked Sendable {
     public var profile: String?
     /// The overrides applied, as written (profile first, then command line).
     public var overrides: [String]
-    /// The sweep grid (dotted key → values), validated but not expanded.
-    public var sweepGrid: [(key: String, values: [ConfigValue.Located])]
+    /// The sweep: the file's `sweep:` block with the command line's `--sweep` axes (empty: a single run).
+    public var sweep: SweepSpec
     /// Warnings found while validating (a valid pipeline has no errors, but may have warnings).
     public var warnings: [Diagnostic] = []
 

@@ -286,6 +286,11 @@ struct RunFolder {
         }
     }
 
+    /// The completion record of stage `id`'s finished result, if it has one.
+    func record(_ id: String) -> CompletionRecord? {
+        FileSystem.readSmallFile(stageURL(id).appendingPathComponent(Self.completeMarker).path).flatMap(CompletionRecord.init(json:))
+    }
+
     /// Whether the finished result of stage `id` may be reused for `key`.
     enum Reuse: Equatable {
         /// No finished result, or one for another key: compute.

@@ -25,25 +25,42 @@ final class RunLock {
     /// Takes the lock of `folder`. When another process holds it: with `wait`, calls `waiting` once with a
     /// line to show and blocks until the lock is free; otherwise throws a `runFolder` error naming the holder.
     static func acquire(_ folder: RunFolder, wait: Bool, waiting: (String) -> Void) throws -> RunLock {
-        let path = folder.markerPath
+        try acquire(marker: folder.markerPath, folder: folder.root.path, what: "run folder", wait: wait, waiting: waiting)
+    }
+
+    /// Takes the lock on the marker file `path` of `folder` (a run folder, or a sweep folder: `what` names it).
+    static func acquire(marker path: String, folder: String, what: String, wait: Bool,
+                        waiting: (String) -> Void) throws -> RunLock {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw PipelineError(.io, "cannot open the run folder's marker \(path); check that you may write to "
-                                + folder.root.path, cause: FileSystemError(call: "open", path: path, code: errno))
+            throw PipelineError(.io, "cannot open the \(what)'s marker \(path); check that you may write to "
+                                + folder, cause: FileSystemError(call: "open", path: path, code: errno))
         }
         let lock = RunLock(fd: fd, path: path)
         if try !lock.tryLock(blocking: false) {
             let holder = lock.holder()
             let who = holder.map { "pid \($0)" } ?? "pid unknown"
             guard wait else {
-                throw PipelineError(.runFolder, "run folder \(folder.root.path) is in use by another tangent run (\(who)); "
+                throw PipelineError(.runFolder, "\(what) \(folder) is in use by another tangent run (\(who)); "
                                     + "wait for it to finish (or pass --wait), or choose another folder with --out")
             }
-            waiting("waiting for run folder \(folder.root.path): in use by another tangent run (\(who))")
+            waiting("waiting for \(what) \(folder): in use by another tangent run (\(who))")
             _ = try lock.tryLock(blocking: true)
         }
         try lock.recordHolder()
         return lock
+    }
+
+    /// Whether some process holds the lock on the marker file `path` (a run in progress).
+    static func isHeld(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            _ = flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
     }
 
     /// Releases the lock (idempotent).

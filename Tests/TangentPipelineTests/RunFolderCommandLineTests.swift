@@ -257,6 +257,6 @@ struct RunFolderCommandLineTests {
         #expect(RunCommand.resumeInvocation(rerun: [], arguments: args) == "tangent run 'my file.yaml' a.b=1 --out o")
         #expect(RunCommand.resumeInvocation(rerun: ["slow"], arguments: args)
                 == "tangent run 'my file.yaml' a.b=1 --out o --rerun slow")
-        #expect(RunCommand.shellQuoted("it's") == "'it'\\''s'")
+        #expect(shellQuoted("it's") == "'it'\\''s'")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TangentCore
 import TangentPipeline
 
 struct PipelineArguments: ParsableArguments {
@@ -13,39 +14,166 @@ struct PipelineArguments: ParsableArguments {
     }
 }
 
+/// `--sweep` and `--sweep-mode`, shared by `run`, `sweep plan` and `sweep submit`.
+struct SweepArguments: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Sweep a dotted key over values (repeatable; combined with the file's `sweep:`): key=v1,v2,…, "
+            + "key=range(a,b[,step]), key=linspace(a,b,n) or key=logspace(a,b,n).",
+        valueName: "key=values"))
+    var sweep: [String] = []
+    @Option(help: "How the --sweep axes combine: grid (every combination) or zip (in step).")
+    var sweepMode: SweepSpec.Mode = .grid
+}
+
+extension SweepSpec.Mode: ExpressibleByArgument {}
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Validate, then run a pipeline; finished stages are reused from the run folder.")
+        commandName: "run",
+        abstract: "Validate, then run a pipeline (or every point of its sweep); finished stages are reused.",
+        discussion: """
+            With a sweep (the file's `sweep:` block or --sweep options), every point is validated first, then each \
+            runs as its own process in OUT/points/<point>, --jobs at a time, and OUT/sweep.csv, OUT/aggregate.csv \
+            and OUT/curves/ collect the results. `--tasks FILE --index I` runs line I of a tasks file written by \
+            `tangent sweep submit` or `tangent sweep plan` (a Slurm array element, a GNU parallel slot).
+            """)
 
-    @OptionGroup var pipeline: PipelineArguments
-    @Option(help: "The run folder (default: runs/<pipeline>/<overrides or default>).") var out: String?
+    @Argument(help: "The pipeline file (YAML).") var file: String?
+    @Argument(help: "Dotted overrides with YAML values, e.g. train.learning_rate=0.1 seed=3 model.hidden=[512,512].")
+    var overrides: [String] = []
+    @Option(help: "Apply the named profile from the file's `profiles:` before the overrides.") var profile: String?
+    @OptionGroup var sweepArguments: SweepArguments
+    @Option(help: ArgumentHelp("The run folder, or the sweep folder of a sweep (default: runs/<pipeline>/<overrides or "
+                               + "default>, or runs/<pipeline>/sweeps/<overrides or default>).")) var out: String?
     @Flag(help: "Recompute every stage.") var force = false
     @Option(help: "Recompute this stage and everything downstream (repeatable).") var rerun: [String] = []
     @Flag(help: "Check the SHA-256 of every output of a finished stage before reusing it.") var verify = false
     @Flag(help: "When another tangent run is using the run folder, wait for it instead of failing.") var wait = false
+    @Option(help: "Run this many sweep points at once, each as its own process.") var jobs = 1
+    @Option(help: "Threads of each sweep point (default: the thread budget divided by --jobs).") var threadsPerPoint: Int?
+    @Option(help: "Run tasks from this tasks file (JSON Lines) instead of a pipeline file.") var tasks: String?
+    @Option(help: "With --tasks: the line to run (0-based), or the group of --pack lines.") var index: Int?
+    @Option(help: "With --tasks: run lines index·pack … index·pack+pack−1, one after another.") var pack = 1
+
+    func validate() throws {
+        if tasks != nil {
+            guard file == nil, overrides.isEmpty, profile == nil, sweepArguments.sweep.isEmpty, out == nil else {
+                throw ValidationError("--tasks runs the tasks' own pipeline, profile, overrides and folders: give no "
+                                      + "pipeline file, overrides, --profile, --sweep or --out with it")
+            }
+            guard let index, index >= 0 else { throw ValidationError("--tasks needs --index I (0-based line number, I ≥ 0)") }
+            guard pack >= 1 else { throw ValidationError("--pack must be at least 1") }
+        } else {
+            guard file != nil else { throw ValidationError("give a pipeline file (or --tasks FILE --index I)") }
+            guard index == nil, pack == 1 else { throw ValidationError("--index and --pack go with --tasks") }
+        }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let threadsPerPoint, threadsPerPoint < 1 { throw ValidationError("--threads-per-point must be at least 1") }
+    }
 
     func run() throws {
+        if let tasks { return try runTasks(URL(fileURLWithPath: tasks)) }
         let resolved: ResolvedPipeline
-        do { resolved = try pipeline.load() } catch { throw report(error) }
+        do {
+            resolved = try PipelineLoader.load(file: file!, overrides: overrides, profile: profile,
+                                               sweep: sweepArguments.sweep, sweepMode: sweepArguments.sweepMode,
+                                               registry: CLIState.registry)
+        } catch { throw report(error) }
         reportWarnings(resolved)
         for id in rerun where resolved.stage(id) == nil {
             throw report(PipelineError.invalid([Diagnostic(.unknownUpstream, "--rerun names no stage `\(id)`", at: nil,
                                                            field: "--rerun",
                                                            suggestion: "stages: " + resolved.stages.map(\.id).joined(separator: ", "))]))
         }
-        var options = RunOptions(outputDirectory: out.map { URL(fileURLWithPath: $0) }, force: force, rerun: rerun,
-                                 verify: verify, waitForLock: wait)
-        options.progress = ConsoleProgress()
+        if !resolved.sweep.isEmpty { return try runSweep(resolved) }
+        if jobs > 1 {
+            FileHandle.standardError.write(Data("warning: --jobs has no effect: the pipeline has no sweep\n".utf8))
+        }
+        var options = runOptions(out: out.map { URL(fileURLWithPath: $0) })
         options.handleInterrupts = true
         options.resumeCommand = { rerun in Self.resumeInvocation(rerun: rerun) }
         do {
             let result = try PipelineRunner(options: options).run(resolved)
-            let computed = result.records.filter { $0.status == .computed }.count
-            let cached = result.records.filter { $0.status == .cached }.count
-            print("\(resolved.name): \(computed) computed, \(cached) cached → \(result.directory.path)")
+            print(Self.line(resolved.name, result))
         } catch let error as PipelineError {
             throw report(error)
         }
+    }
+
+    func runOptions(out: URL?) -> RunOptions {
+        var options = RunOptions(outputDirectory: out, force: force, rerun: rerun, verify: verify, waitForLock: wait)
+        options.progress = ConsoleProgress()
+        return options
+    }
+
+    static func line(_ name: String, _ result: RunResult) -> String {
+        let count = { (s: StageRecord.Status) in result.records.filter { $0.status == s }.count }
+        let shared = count(.shared)
+        return "\(name): \(count(.computed)) computed, \(count(.cached)) cached"
+            + (shared > 0 ? ", \(shared) shared" : "") + " → \(result.directory.path)"
+    }
+
+    /// Every point validated, then run `--jobs` at a time; failures listed; exit 1 when any failed, 130 when
+    /// interrupted.
+    private func runSweep(_ resolved: ResolvedPipeline) throws {
+        let plan: SweepPlan
+        do {
+            plan = try SweepPlan.make(base: resolved, overrides: overrides, out: out.map { URL(fileURLWithPath: $0) },
+                                      registry: CLIState.registry)
+        } catch { throw report(error) }
+        var options = SweepRunOptions(jobs: jobs)
+        options.threadsPerPoint = threadsPerPoint
+        options.force = force
+        options.rerun = rerun
+        options.verify = verify
+        let outcome: SweepOutcome
+        do { outcome = try SweepRunner(options: options).run(plan) } catch let error as PipelineError {
+            throw report(error)
+        }
+        if outcome.interrupted { throw ExitCode(Interruption.exitStatus) }
+        for warning in outcome.results?.warnings ?? [] {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
+        if !outcome.failures.isEmpty {
+            var text = "\(outcome.failures.count) of \(outcome.points) points failed:\n"
+            for failure in outcome.failures {
+                text += "  \(failure.point): \(failure.message)\n    log: \(failure.log)\n"
+            }
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+        print("\(resolved.name): sweep of \(outcome.points) points, \(outcome.finished) finished"
+              + (outcome.failures.isEmpty ? "" : ", \(outcome.failures.count) failed") + " → \(outcome.directory.path)")
+        if !outcome.failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// `--tasks FILE --index I [--pack M]`: the tasks one after another; a failed one does not stop the rest, and
+    /// the exit status is that of the worst.
+    private func runTasks(_ url: URL) throws {
+        if let parent = ProcessInfo.processInfo.environment["TANGENT_SWEEP_PARENT"].flatMap(Int32.init),
+           !Machine.terminateWithParent(parent) {
+            throw ExitCode(Interruption.exitStatus)  // the sweep that started this point is gone
+        }
+        let first = index! * pack
+        let selected: [SweepTask]
+        do { selected = try SweepTask.read(url, lines: first..<(first + pack)) } catch { throw report(error) }
+        guard !selected.isEmpty else {
+            FileHandle.standardError.write(Data("error: \(url.path) has no line \(first) (0-based); nothing to run\n".utf8))
+            throw ExitCode(2)
+        }
+        var status: Int32 = 0
+        for task in selected {
+            var options = runOptions(out: nil)
+            options.waitForLock = true
+            options.handleInterrupts = true
+            options.progress = ConsoleProgress(prefix: selected.count > 1 ? "[\(task.name)] " : "")
+            do {
+                let result = try SweepTaskRunner.run(task, registry: CLIState.registry, options: options)
+                print(Self.line(task.name, result))
+            } catch let error as PipelineError {
+                status = max(status, report(error).rawValue)
+            }
+        }
+        if status != 0 { throw ExitCode(status) }
     }
 
     /// The command line that started this process, quoted for a POSIX shell (the program by its base name),
@@ -61,12 +189,7 @@ struct RunCommand: ParsableCommand {
             words.append(word)
         }
         words += rerun.flatMap { ["--rerun", $0] }
-        return words.map(shellQuoted).joined(separator: " ")
-    }
-
-    static func shellQuoted(_ word: String) -> String {
-        let plain = word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=,:@%+".contains($0)) }
-        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return words.map(TangentPipeline.shellQuoted).joined(separator: " ")
     }
 }
 
