@@ -120,12 +120,14 @@ public struct FailStage: Stage {
     public static let summary = "Always fails (after writing a partial file)."
 
     @Param("the error text") var message = "boom"
+    @Param("fail (true) or succeed with an empty table (false)") var when = true
 
     public init() {}
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     public func run(_ context: StageContext) throws -> Table {
+        guard when else { return Table(summary: ["ok": .bool(true)]) }
         try context.output.write(Data("partial\n".utf8), as: "partial.txt")
         throw Failure(description: message)
     }
