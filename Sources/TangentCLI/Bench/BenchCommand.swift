@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Performance figures, each with its ratio to a reference measured in the same run.",
         subcommands: [BenchGramCommand.self, BenchEngineCommand.self, BenchTrainCommand.self, BenchNTKCommand.self,
-                      BenchNTKStageCommand.self, BenchSnapshotsCommand.self, BenchSHA256Command.self]
+                      BenchNTKStageCommand.self, BenchSnapshotsCommand.self, BenchSHA256Command.self, BenchSweepCommand.self]
     )
 }
 
