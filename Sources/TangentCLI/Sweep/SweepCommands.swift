@@ -200,6 +200,7 @@ struct SweepSummaryCommand: ParsableCommand {
     @Argument(help: "The sweep folder.") var folder: String
     @Flag(help: "Print aggregate.csv as it is.") var csv = false
     @Flag(help: "Print the aggregate as a JSON list of objects.") var json = false
+    @Flag(help: "Show every metric in the table, also those constant across the sweep.") var all = false
 
     func validate() throws {
         if csv && json { throw ValidationError("choose one of --csv and --json") }
@@ -208,8 +209,9 @@ struct SweepSummaryCommand: ParsableCommand {
     func run() throws {
         do {
             let sweep = try SweepFolder.existing(URL(fileURLWithPath: folder))
-            let tables = try SweepResults.readAggregate(at: sweep.root)
-            print(csv ? tables.aggregateCSV : json ? tables.aggregateJSON : tables.aggregateText, terminator: "")
+            let tables = try SweepTables.readAggregate(at: sweep.root)
+            let width = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 100
+            print(tables.renderAggregate(as: csv ? .csv : json ? .json : .table, width: width, all: all), terminator: "")
         } catch let error as PipelineError {
             throw report(error)
         }

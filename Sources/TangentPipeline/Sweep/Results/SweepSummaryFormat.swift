@@ -13,13 +13,34 @@ public enum SweepSummaryFormat: String, Sendable, CaseIterable {
 }
 
 extension SweepTables {
-    /// The aggregate in `format`; `width` is the widest line a text table may take before it folds.
-    public func renderAggregate(as format: SweepSummaryFormat, width: Int = 100) -> String {
+    /// The aggregate in `format`; `width` is the widest line a text table may take before it folds. A text
+    /// table leaves out metrics that are the same in every group with no spread (the data size, a fixed
+    /// parameter echoed in a summary), saying how many, unless `all`.
+    public func renderAggregate(as format: SweepSummaryFormat, width: Int = 100, all: Bool = false) -> String {
         switch format {
         case .csv: aggregate.csvText
         case .json: AggregateJSON.render(aggregate)
-        case .table: AggregateText(tables: self).render(width: width)
+        case .table: AggregateText(tables: all ? self : withoutConstantMetrics.tables).render(width: width)
+            + (all || withoutConstantMetrics.hidden == 0 ? ""
+                : "\n(\(withoutConstantMetrics.hidden) metric\(withoutConstantMetrics.hidden == 1 ? "" : "s") constant across the sweep not shown; --all shows them)\n")
         }
+    }
+
+    /// These tables with the aggregate's constant metrics left out (the same mean in every group, and no stderr
+    /// other than 0), and how many were left out.
+    var withoutConstantMetrics: (tables: SweepTables, hidden: Int) {
+        let table = aggregate
+        let constant = Set(aggregateMetrics.filter { metric in
+            let means = table.column("\(metric).mean") ?? []
+            let errors = table.column("\(metric).stderr") ?? []
+            return Set(means).count <= 1 && errors.allSatisfy { $0.isEmpty || Double($0) == 0 }
+        })
+        guard !constant.isEmpty else { return (self, 0) }
+        var copy = self
+        let dropped = Set(constant.flatMap { ["\($0).mean", "\($0).std", "\($0).stderr"] })
+        let keep = table.columns.indices.filter { !dropped.contains(table.columns[$0]) }
+        copy.aggregate = CSVTable(columns: keep.map { table.columns[$0] }, rows: table.rows.map { row in keep.map { row[$0] } })
+        return (copy, constant.count)
     }
 }
 

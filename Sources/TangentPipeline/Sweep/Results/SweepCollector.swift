@@ -45,7 +45,8 @@ struct SweepCollector {
     }
 
     /// The metric columns in order (stage order, keys sorted within a stage). A column whose name is `reserved`
-    /// (an axis or `status`) or repeats an earlier column's is left out with a warning.
+    /// (an axis or `status`) or repeats an earlier column's is left out; with a warning, except for an axis (a
+    /// stage's summary echoing the parameter the sweep sets, `model.init_scale`, holds the axis value).
     func metricColumns(reserved: Set<String>, warnings: inout [String]) -> [MetricColumn] {
         let sorted = seenColumns.sorted { a, b in
             let ra = stageOrder.rank(a.stage), rb = stageOrder.rank(b.stage)
@@ -57,6 +58,7 @@ struct SweepCollector {
         var out: [MetricColumn] = []
         for column in sorted {
             guard names.insert(column.name).inserted else {
+                if reserved.contains(column.name) && column.name != "status" { continue }
                 warnings.append("the summary value `\(column.name)` has the name of another column of sweep.csv; it "
                                 + "is left out of sweep.csv and aggregate.csv")
                 continue
