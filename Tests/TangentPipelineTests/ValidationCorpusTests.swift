@@ -3,7 +3,7 @@ import Testing
 @testable import TangentPipeline
 
 /// One malformed pipeline of the corpus (Tests/TangentPipelineTests/Corpus). Each file says, in comments, the
-/// overrides and profile to apply and every diagnostic expected, in order:
+/// overrides, profile and --sweep options to apply and every diagnostic expected, in order:
 /// `# expect: [<source>:]LINE:COLUMN CODE TEXT` where TEXT must appear in the message or its suggestion, and CODE
 /// is `warning:CODE` for a warning. Files that are not UTF-8 on purpose keep their comments readable: they are
 /// read as UTF-16 when they start with its byte order mark, else as UTF-8 with bad bytes replaced.
@@ -69,11 +69,13 @@ struct ValidationCorpusTests {
     func corpus(_ c: CorpusCase) throws {
         let overrides = try c.comments("overrides").first.map { $0.split(separator: " ").map(String.init) } ?? []
         let profile = try c.comments("profile").first
+        let sweep = try c.comments("sweep").first.map { $0.split(separator: " ").map(String.init) } ?? []
         let expected = try c.expectations()
         #expect(!expected.isEmpty, "\(c.url.lastPathComponent) declares no expectation")
         var found: [Diagnostic] = []
         do {
-            _ = try PipelineLoader.load(file: c.url.path, overrides: overrides, profile: profile, registry: testRegistry)
+            _ = try PipelineLoader.load(file: c.url.path, overrides: overrides, profile: profile, sweep: sweep,
+                                        registry: testRegistry)
         } catch {
             #expect(error.code == .invalidPipeline)
             found = error.diagnostics
@@ -100,8 +102,9 @@ struct CorpusCommandLineTests {
             if try !c.comments("registry").isEmpty { continue }  // written for the engine's test stages alone
             let overrides = try c.comments("overrides").first.map { $0.split(separator: " ").map(String.init) } ?? []
             let profile = try c.comments("profile").first.map { ["--profile", $0] } ?? []
+            let sweep = try c.comments("sweep").first.map { $0.split(separator: " ").flatMap { ["--sweep", String($0)] } } ?? []
             let expected = try c.expectations()
-            let out = try CLI.run(["validate", c.url.path] + overrides + profile,
+            let out = try CLI.run(["validate", c.url.path] + overrides + profile + sweep,
                                   in: c.url.deletingLastPathComponent(), timeout: 60)
             #expect(!out.timedOut, "\(name) did not finish in time")
             let errors = expected.filter { $0.severity == .error }

@@ -8,9 +8,11 @@ struct PipelineArguments: ParsableArguments {
     @Argument(help: "Dotted overrides with YAML values, e.g. train.learning_rate=0.1 seed=3 model.hidden=[512,512].")
     var overrides: [String] = []
     @Option(help: "Apply the named profile from the file's `profiles:` before the overrides.") var profile: String?
+    @OptionGroup var sweepArguments: SweepArguments
 
     func load() throws(PipelineError) -> ResolvedPipeline {
-        try PipelineLoader.load(file: file, overrides: overrides, profile: profile, registry: CLIState.registry)
+        try PipelineLoader.load(file: file, overrides: overrides, profile: profile, sweep: sweepArguments.sweep,
+                                sweepMode: sweepArguments.sweepMode, registry: CLIState.registry)
     }
 }
 
@@ -206,7 +208,16 @@ struct ValidateCommand: ParsableCommand {
         do {
             let resolved = try pipeline.load()
             let plan = try PipelinePlanner.plan(resolved)
-            let warnings = resolved.warnings + plan.warnings
+            var warnings = resolved.warnings + plan.warnings
+            // A sweep: every point is validated too (each problem under its point's name).
+            var points = 0
+            if !resolved.sweep.isEmpty {
+                let sweep = try SweepPlan.make(base: resolved, overrides: pipeline.overrides, out: nil,
+                                               registry: CLIState.registry)
+                points = sweep.points.count
+                let shown = Set(warnings.map(\.description))
+                warnings += sweep.warnings.filter { !shown.contains($0.description) }
+            }
             if json {
                 print(Value.list(warnings.map(\.jsonValue)).prettyJSON())
             } else {
@@ -214,7 +225,8 @@ struct ValidateCommand: ParsableCommand {
                 let ids = resolved.stages.map(\.id)
                 let shown = ids.count <= 20 ? ids.joined(separator: " → ") : ids.prefix(10).joined(separator: " → ") + " → …"
                 print("\(pipeline.file): ok (\(ids.count) stages: \(shown); largest stage needs about "
-                      + "\(formatBytes(plan.memory.values.max() ?? 0)))")
+                      + "\(formatBytes(plan.memory.values.max() ?? 0))"
+                      + (points > 0 ? "; a sweep of \(points) point\(points == 1 ? "" : "s"), each validated" : "") + ")")
             }
         } catch {
             if json {

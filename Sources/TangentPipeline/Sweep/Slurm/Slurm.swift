@@ -25,21 +25,33 @@ public enum Slurm {
         return id
     }
 
-    /// A line on the sweep's Slurm jobs (from `squeue`), when it was submitted and squeue is available.
+    /// Lines on the sweep's Slurm jobs, when it was submitted: their states in the queue (`squeue`) and, when
+    /// the cluster keeps accounting, how the finished ones ended (`sacct`). A missing command is said, not fatal.
     public static func jobs(in folder: SweepFolder) -> String? {
         guard let text = FileSystem.readSmallFile(folder.slurmURL.appendingPathComponent("jobs.json").path),
               let jobs = try? JSONReader.parse(text) else { return nil }
         let ids = (jobs["arrays"]?.listValue?.compactMap(\.stringValue) ?? []) + [jobs["aggregate"]?.stringValue].compactMap { $0 }
         guard !ids.isEmpty else { return nil }
-        guard let output = try? run("squeue", ["-h", "-j", ids.joined(separator: ","), "-o", "%i %T"]), output.status == 0 else {
-            return "slurm jobs \(ids.joined(separator: ", ")) (squeue unavailable)"
+        var lines: [String] = []
+        if let output = try? run("squeue", ["-h", "-j", ids.joined(separator: ","), "-o", "%i %T"]), output.status == 0 {
+            lines.append("slurm jobs \(ids.joined(separator: ", ")) in the queue: " + counted(output.stdout))
+        } else {
+            lines.append("slurm jobs \(ids.joined(separator: ", ")) (squeue unavailable)")
         }
+        if let output = try? run("sacct", ["-n", "-P", "-X", "-j", ids.joined(separator: ","), "-o", "JobID,State"]),
+           output.status == 0, !output.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            lines.append("slurm accounting: " + counted(output.stdout.replacingOccurrences(of: "|", with: " ")))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// "2 running, 1 pending" from lines whose last word is a state.
+    static func counted(_ text: String) -> String {
         var states: [String: Int] = [:]
-        for line in output.stdout.split(whereSeparator: \.isNewline) {
+        for line in text.split(whereSeparator: \.isNewline) {
             if let state = line.split(separator: " ").last { states[String(state).lowercased(), default: 0] += 1 }
         }
-        let queued = states.isEmpty ? "none queued" : states.keys.sorted().map { "\(states[$0]!) \($0)" }.joined(separator: ", ")
-        return "slurm jobs \(ids.joined(separator: ", ")): \(queued)"
+        return states.isEmpty ? "none" : states.keys.sorted().map { "\(states[$0]!) \($0)" }.joined(separator: ", ")
     }
 
     /// Runs a program found on PATH and collects its output.
