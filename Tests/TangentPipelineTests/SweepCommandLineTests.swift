@@ -151,6 +151,26 @@ struct SweepCommandLineTests {
         #expect(missing.status != 0 && missing.stderr.contains("--slurm"))
     }
 
+    @Test("a sweep never writes into a folder it did not make, and two sweeps never run in one folder")
+    func sweepFolderSafety() throws {
+        let dir = try sweepFolder("cli-sweep-folder", slowSweep(points: 2, sleep: 1.0))
+        let foreign = dir.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
+        try "keep\n".write(to: foreign.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let refused = try CLI.run(["run", "p.yaml", "--out", "mine"], in: dir)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("is not a Tangent sweep folder"), "\(refused.stderr)")
+        #expect(try FileSystem.entries(foreign.path) == ["notes.txt"])
+
+        let first = try LiveRun(["run", "p.yaml", "--out", "out"], in: dir)
+        #expect(first.wait(timeout: 60) { first.stderr.contains("1 at a time") })
+        let second = try CLI.run(["run", "p.yaml", "--out", "out"], in: dir)
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("sweep folder \(dir.path)/out is in use by another tangent run (pid \(first.pid))"),
+                "\(second.stderr)")
+        #expect(first.finish().status == 0)
+    }
+
     @Test("a --sweep value that does not fit its parameter is refused with its place before anything runs")
     func invalidSweepOption() throws {
         let dir = try sweepFolder("cli-sweep-bad", slowSweep(points: 2, sleep: 0))
