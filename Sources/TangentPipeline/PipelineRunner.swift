@@ -27,6 +27,9 @@ public struct RunOptions: Sendable {
     /// A sweep's stage store (`OUT/store`): a stage whose key is stored there is hard-linked into the run folder
     /// instead of computed, and every stage the run finishes is added to it (see `StageStore`).
     public var store: URL?
+    /// Digests of input files already hashed (by path, size and modification time), shared between the runs of a
+    /// sweep's points in one process so that a data file is hashed once, not once per point.
+    public var fileDigests: FileDigests?
 
     public init(outputDirectory: URL? = nil, force: Bool = false, rerun: [String] = [],
                 progress: any ProgressReporter = ConsoleProgress(), verify: Bool = false, waitForLock: Bool = false) {
@@ -56,6 +59,22 @@ public struct StageRecord: Sendable, Equatable {
     public var seconds: Double
     public var outputs: [String]
     public var error: String?
+}
+
+/// SHA-256 digests of files, remembered by path and checked against the file's size and modification time.
+public final class FileDigests: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: [String: (size: Int, mtime: Int, digest: String)] = [:]
+
+    public init() {}
+
+    func digest(_ path: String) throws -> String {
+        let status = try FileSystem.status(path)
+        if let hit = lock.withLock({ known[path] }), hit.size == status.size, hit.mtime == status.mtime { return hit.digest }
+        let digest = try fileSHA256(path)
+        lock.withLock { known[path] = (status.size, status.mtime, digest) }
+        return digest
+    }
 }
 
 /// The outcome of `PipelineRunner.run`.
@@ -125,7 +144,10 @@ public struct PipelineRunner {
 
     /// SHA-256 of the file at `path`, read in 1 MiB pieces (input files may be larger than memory).
     private func fileDigest(_ path: String) throws -> String {
-        do { return try fileSHA256(path) } catch { throw PipelineError(.io, "cannot read input file \(path)", cause: error) }
+        do {
+            if let memo = options.fileDigests { return try memo.digest(path) }
+            return try fileSHA256(path)
+        } catch { throw PipelineError(.io, "cannot read input file \(path)", cause: error) }
     }
 
     /// Validates every stage (`PipelinePlanner`), then runs `pipeline` and returns what each stage did.

@@ -77,7 +77,7 @@ struct SweepRunTests {
         let plan = try plan(sharedSourceSweep, in: dir)
         let tasks = plan.tasks(threads: 1)
         _ = try SweepTaskRunner.run(tasks[0], registry: testRegistry, options: RunOptions(progress: SilentProgress()))
-        let key = try PipelineRunner().cacheKeys(plan.points[0].pipeline)["a"]!
+        let key = try #require(SweepFolder(root: plan.directory).recordedKeys(plan.points[0].name)?["a"])
         let stored = plan.directory.appendingPathComponent("store/\(key)/x.npy")
         // Replace (not modify) the stored file: the point's hard link keeps the good bytes.
         try FileManager.default.removeItem(at: stored)
@@ -116,6 +116,33 @@ struct SweepRunTests {
         let names = plan.points.map(\.name)
         #expect(Set(names).count == names.count)
         #expect(names.allSatisfy { !$0.contains("/") && $0 != "." && $0 != ".." && !$0.isEmpty })
+    }
+
+    @Test("a file's remembered digest is its SHA-256, and a changed file is hashed again")
+    func fileDigestMemo() throws {
+        let dir = try temporaryFolder("sweep-digests")
+        let file = dir.appendingPathComponent("data.csv")
+        try "1,2\n".write(to: file, atomically: true, encoding: .utf8)
+        let memo = FileDigests()
+        #expect(try memo.digest(file.path) == SHA256Sum.hex(of: "1,2\n"))
+        try "1,2,3\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(try memo.digest(file.path) == SHA256Sum.hex(of: "1,2,3\n"))
+    }
+
+    @Test("a tasks file that is not a regular file, or is absurdly large, is refused with the reason")
+    func hostileTasksFile() throws {
+        for path in ["/dev/zero", "/nonexistent/tasks.jsonl"] {
+            let message = Result { try SweepTask.read(URL(fileURLWithPath: path)) }.failureMessage
+            #expect(message?.contains("cannot read the tasks file") == true, "\(message ?? "")")
+        }
+        let dir = try temporaryFolder("sweep-huge-tasks")
+        let huge = dir.appendingPathComponent("tasks.jsonl")
+        #expect(FileManager.default.createFile(atPath: huge.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: huge)
+        try handle.truncate(atOffset: UInt64(SweepTask.maxFileBytes) + 1)  // sparse: no disk used
+        try handle.close()
+        let message = Result { try SweepTask.read(huge) }.failureMessage
+        #expect(message?.contains("too large for a tasks file") == true, "\(message ?? "")")
     }
 
     @Test("a tasks file round-trips, and a damaged line is an error naming it")

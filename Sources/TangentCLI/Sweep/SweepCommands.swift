@@ -40,12 +40,7 @@ struct SweepSource: ParsableArguments {
     /// The tasks of the points that are not finished yet (same cache keys), with `threads` each.
     static func unfinished(_ plan: SweepPlan, threads: Int?) throws -> [SweepTask] {
         let folder = SweepFolder(root: plan.directory)
-        let keyer = PipelineRunner(options: RunOptions(progress: SilentProgress()))
-        var tasks: [SweepTask] = []
-        for (point, task) in zip(plan.points, plan.tasks(threads: threads)) {
-            if !folder.isFinished(point.name, keys: try keyer.cacheKeys(point.pipeline)) { tasks.append(task) }
-        }
-        return tasks
+        return zip(plan.points, plan.tasks(threads: threads)).filter { !folder.isFinished($0.0) }.map(\.1)
     }
 }
 

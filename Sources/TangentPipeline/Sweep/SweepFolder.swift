@@ -148,15 +148,20 @@ public struct SweepFolder {
         }
     }
 
-    /// Whether the point finished with exactly these stage cache keys (so running it again would compute nothing).
-    public func isFinished(_ name: String, keys: [String: String]) -> Bool {
+    /// Whether `point` finished with exactly its stage cache keys (so running it again would compute nothing).
+    public func isFinished(_ point: SweepPoint) -> Bool {
+        recordedKeys(point.name).map(SweepPoint.digest(ofKeys:)) == point.keysDigest
+    }
+
+    /// The stage cache keys (id → key) a point's run folder finished with; nil when it did not finish.
+    func recordedKeys(_ name: String) -> [String: String]? {
         guard let manifest = manifest(pointURL(name)), manifest["status"]?.stringValue == "finished",
-              let stages = manifest["stages"]?.listValue else { return false }
+              let stages = manifest["stages"]?.listValue else { return nil }
         var recorded: [String: String] = [:]
         for stage in stages {
             if let id = stage["id"]?.stringValue, let key = stage["key"]?.stringValue { recorded[id] = key }
         }
-        return recorded == keys
+        return recorded
     }
 
     /// The error line of a failed point: its manifest's failed stage and message.

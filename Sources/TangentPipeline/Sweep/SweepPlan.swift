@@ -12,7 +12,15 @@ public struct SweepPoint: @unchecked Sendable {
     public var values: [(key: String, value: String)]
     /// The point's overrides as written (`model.hidden=[64]`), applied after the sweep's base overrides.
     public var overrides: [String] { values.map { "\($0.key)=\($0.value)" } }
-    public var pipeline: ResolvedPipeline
+    /// SHA-256 of the point's stage cache keys (see `SweepPoint.digest(ofKeys:)`): a point is finished when its run
+    /// folder finished with these keys. (Points keep this, not their resolved pipelines, so that a plan's memory
+    /// stays small however many points there are.)
+    public var keysDigest: String
+
+    /// One digest of a pipeline's stage cache keys (id → key).
+    static func digest(ofKeys keys: [String: String]) -> String {
+        SHA256Sum.hex(of: keys.keys.sorted().map { "\($0)=\(keys[$0]!)" }.joined(separator: "\n"))
+    }
 }
 
 /// A sweep resolved and validated: every point loaded and planned (every stage's `validate`, memory included)
@@ -58,17 +66,25 @@ public struct SweepPlan: @unchecked Sendable {
         for d in base.warnings { note(d, point: "") }
         let text: String
         do { text = try PipelineFile.text(at: base.file) } catch { throw error }
+        var keying = RunOptions(progress: SilentProgress())
+        keying.fileDigests = FileDigests()
+        let keyer = PipelineRunner(options: keying)
         for index in 0..<spec.count {
             let values = spec.point(index).map { ($0.key, yamlScalar($0.value.value.plainValue)) }
             let pointOverrides = values.map { "\($0.0)=\($0.1)" }
             let name = RunFolder.folderName(profile: nil, overrides: pointOverrides)
-            do {
+            do throws(PipelineError) {
                 var pipeline = try PipelineLoader.load(text: text, file: base.file, overrides: overrides + pointOverrides,
                                                        profile: base.profile, registry: registry)
                 pipeline.sweep = SweepSpec()
                 let plan = try PipelinePlanner.plan(pipeline, availableMemory: availableMemory)
                 for d in pipeline.warnings + plan.warnings { note(d, point: name) }
-                points.append(SweepPoint(index: index, name: name, values: values, pipeline: pipeline))
+                let keys: [String: String]
+                do { keys = try keyer.cacheKeys(pipeline) } catch {
+                    throw (error as? PipelineError) ?? PipelineError(.io, "cannot compute the cache keys", cause: error)
+                }
+                points.append(SweepPoint(index: index, name: name, values: values,
+                                         keysDigest: SweepPoint.digest(ofKeys: keys)))
             } catch {
                 for d in error.diagnostics { note(d, point: name) }
                 if error.diagnostics.isEmpty {

@@ -75,11 +75,9 @@ public final class SweepRunner: @unchecked Sendable {
         let tasks = plan.tasks(threads: perPoint)
         try SweepTask.write(tasks, to: folder.tasksURL)
 
-        let keyer = PipelineRunner(options: RunOptions(progress: SilentProgress()))
         var pending: [SweepTask] = []
         for (point, task) in zip(plan.points, tasks) {
-            let keys = try keyer.cacheKeys(point.pipeline)
-            let finished = !options.force && options.rerun.isEmpty && folder.isFinished(point.name, keys: keys)
+            let finished = !options.force && options.rerun.isEmpty && folder.isFinished(point)
             if !finished { pending.append(task) }
         }
         let reused = tasks.count - pending.count

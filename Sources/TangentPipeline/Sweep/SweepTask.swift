@@ -66,9 +66,17 @@ public struct SweepTask: Sendable, Equatable {
         try AtomicFileWriter.write(Data(text.utf8), to: url)
     }
 
+    /// The largest tasks file read (a task line is a few hundred bytes).
+    static let maxFileBytes = 1 << 30
+
     /// Reads lines `range` (0-based line numbers, clamped to the file) of a tasks file; a line that is not a task
     /// is an error naming its line.
     public static func read(_ url: URL, lines range: Range<Int>? = nil) throws(PipelineError) -> [SweepTask] {
+        if FileSystem.kind(url.path, followingLinks: true) == .file, let size = try? FileSystem.status(url.path).size,
+           size > maxFileBytes {
+            throw PipelineError(.sweep, "\(url.path) is \(size) bytes, too large for a tasks file (at most \(maxFileBytes >> 20) MB, "
+                                + "about a million points); split the sweep")
+        }
         guard FileSystem.kind(url.path, followingLinks: true) == .file,
               let text = FileSystem.readSmallFile(url.path) else {
             throw PipelineError(.io, "cannot read the tasks file \(url.path); check the path (it is written by `tangent sweep "
