@@ -113,6 +113,15 @@ enum FileSystem {
         guard result == 0 else { throw FileSystemError(call: "rename", path: "\(from) → \(to)", code: errno) }
     }
 
+    /// Renames the folder `source` to `destination`; a folder already there is first renamed to `aside` and
+    /// removed after, so `destination` always holds one whole folder. (The caller checked that it may replace it.)
+    static func moveReplacing(_ source: String, to destination: String, aside: String) throws {
+        guard kind(destination) != .missing else { return try rename(source, to: destination) }
+        try rename(destination, to: aside)
+        try rename(source, to: destination)
+        try? removeTree(aside)
+    }
+
     static func remove(_ path: String) throws {
         guard unlink(path) == 0 || errno == ENOENT else { throw FileSystemError(call: "unlink", path: path, code: errno) }
     }

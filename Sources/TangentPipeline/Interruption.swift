@@ -120,29 +120,18 @@ final class RunJournal: @unchecked Sendable {
         }
     }
 
-    /// Moves stage `index`'s finished output into place and records it.
-    func computed(_ index: Int, record: CompletionRecord, outputs: [String], seconds: Double) throws {
+    /// Moves stage `index`'s output from its temporary folder into place and records it: `computed` by this
+    /// run, or `shared` (linked from a sweep's store).
+    func committed(_ index: Int, status: StageRecord.Status, record: CompletionRecord, outputs: [String],
+                   seconds: Double = 0) throws {
         try update {
             guard let temporary else { return }
             try folder.commitStage(stored[index].id, from: temporary, record: record)
             self.temporary = nil
             current = nil
-            stored[index].status = .computed
+            stored[index].status = status
             stored[index].outputs = outputs
             stored[index].seconds = seconds
-            try manifest.write(stored, to: folder.root)
-        }
-    }
-
-    /// Moves stage `index`'s output, linked from a sweep's store into its temporary folder, into place.
-    func shared(_ index: Int, record: CompletionRecord, outputs: [String]) throws {
-        try update {
-            guard let temporary else { return }
-            try folder.commitStage(stored[index].id, from: temporary, record: record)
-            self.temporary = nil
-            current = nil
-            stored[index].status = .shared
-            stored[index].outputs = outputs
             try manifest.write(stored, to: folder.root)
         }
     }

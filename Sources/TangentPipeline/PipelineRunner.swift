@@ -213,7 +213,7 @@ public struct PipelineRunner {
                         throw PipelineError(.io, "cannot link stage `\(stage.id)` from the sweep's store \(store.root.path)",
                                             cause: error)
                     }
-                    try journal.shared(index, record: record, outputs: record.files.map(\.name))
+                    try journal.committed(index, status: .shared, record: record, outputs: record.files.map(\.name))
                     progress.log("\(label): shared (from the sweep's store)")
                     return
                 }
@@ -243,7 +243,7 @@ public struct PipelineRunner {
             try execute(stage.type, stage, plan: plan, folder: folder, context: context)
             let record = try folder.completionRecord(for: temporary, key: key, known: writer.knownDigests)
             let seconds = Date().timeIntervalSince(start)
-            try journal.computed(index, record: record, outputs: writer.fileNames, seconds: seconds)
+            try journal.committed(index, status: .computed, record: record, outputs: writer.fileNames, seconds: seconds)
             progress.log("\(label): done in \(String(format: "%.2f", seconds)) s")
         } catch {
             journal.failed(index, message: userMessage(error), seconds: Date().timeIntervalSince(start))

@@ -232,18 +232,12 @@ struct RunFolder {
         do {
             try AtomicFile.write(Data(record.json.utf8), to: temporary.appendingPathComponent(Self.completeMarker))
             try FileSystem.remove(temporary.appendingPathComponent(Self.temporaryMarker).path)
-            if FileSystem.kind(destination) != .missing {
-                guard holds(destination, Self.completeMarker) else {
-                    throw PipelineError(.runFolder, "\(destination) appeared during the run and was not written by Tangent; "
-                                        + "it was left alone: move it away and run again")
-                }
-                let old = root.appendingPathComponent(".\(id).old-\(UUID().uuidString)").path
-                try FileSystem.rename(destination, to: old)
-                try FileSystem.rename(temporary.path, to: destination)
-                try? FileSystem.removeTree(old)
-            } else {
-                try FileSystem.rename(temporary.path, to: destination)
+            if FileSystem.kind(destination) != .missing, !holds(destination, Self.completeMarker) {
+                throw PipelineError(.runFolder, "\(destination) appeared during the run and was not written by Tangent; "
+                                    + "it was left alone: move it away and run again")
             }
+            let aside = root.appendingPathComponent(".\(id).old-\(UUID().uuidString)").path
+            try FileSystem.moveReplacing(temporary.path, to: destination, aside: aside)
         } catch let error as PipelineError {
             throw error
         } catch {

@@ -98,14 +98,8 @@ struct StageStore {
                 try Self.hardLink(source.appendingPathComponent(file.name), temporary.appendingPathComponent(file.name))
             }
             try AtomicFile.write(Data(record.json.utf8), to: temporary.appendingPathComponent(RunFolder.completeMarker))
-            if FileSystem.kind(destination) != .missing {
-                let old = root.appendingPathComponent(".\(key).old-\(UUID().uuidString)").path
-                try FileSystem.rename(destination, to: old)
-                try FileSystem.rename(temporary.path, to: destination)
-                try? FileSystem.removeTree(old)
-            } else {
-                try FileSystem.rename(temporary.path, to: destination)
-            }
+            try FileSystem.moveReplacing(temporary.path, to: destination,
+                                         aside: root.appendingPathComponent(".\(key).old-\(UUID().uuidString)").path)
         } catch {
             try? FileSystem.removeTree(temporary.path)
             throw PipelineError(.io, "cannot add a finished stage to the sweep's store \(root.path)", cause: error)
