@@ -481,12 +481,8 @@ public enum PipelineLoader {
             var overrides: [Override] = []
             for setting in settings {
                 let field = "profiles.\(profile.key).\(setting.key)"
-                guard let key = dottedKey(setting.key) else {
-                    diagnostics.append(Diagnostic(.badOverride, "profile key `\(setting.key)` is not a dotted name",
-                                                  at: setting.keyLocation, field: field,
-                                                  suggestion: "use names joined by dots, e.g. model.init_scale"))
-                    continue
-                }
+                guard let key = dottedKey(setting.key, of: "profile", at: setting.keyLocation, field: field,
+                                          diagnostics: &diagnostics) else { continue }
                 // The text as it will appear in the run's overrides (and so its folder name): typed, unambiguous.
                 let override = Override(key: key, value: setting.value,
                                         text: "\(setting.key)=\(yamlScalar(setting.value.value.plainValue))",
@@ -506,6 +502,15 @@ public enum PipelineLoader {
         let key = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let valid = key.allSatisfy { c in !c.isEmpty && c.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } }
         return valid ? key : nil
+    }
+
+    /// The components of the dotted key `text` of a profile or sweep (`what`), or nil with a diagnostic at `location`.
+    static func dottedKey(_ text: String, of what: String, at location: SourceLocation, field: String,
+                          diagnostics: inout [Diagnostic]) -> [String]? {
+        if let key = dottedKey(text) { return key }
+        diagnostics.append(Diagnostic(.badOverride, "\(what) key `\(text)` is not a dotted name", at: location, field: field,
+                                      suggestion: "use names joined by dots, e.g. model.init_scale"))
+        return nil
     }
 
     /// Resolves what the dotted `key` of a profile or sweep sets and checks each of `values` against it.
@@ -604,12 +609,8 @@ public enum PipelineLoader {
             var sound: [SweepAxis] = []
             for axis in axes {
                 let field = "sweep.\(mode.rawValue).\(axis.key)"
-                guard let key = dottedKey(axis.key) else {
-                    diagnostics.append(Diagnostic(.badOverride, "sweep key `\(axis.key)` is not a dotted name",
-                                                  at: axis.keyLocation, field: field,
-                                                  suggestion: "use names joined by dots, e.g. model.init_scale"))
-                    continue
-                }
+                guard let key = dottedKey(axis.key, of: "sweep", at: axis.keyLocation, field: field,
+                                          diagnostics: &diagnostics) else { continue }
                 guard case .list(let values) = axis.value.value, !values.isEmpty else {
                     // The key is still checked, so that a misspelled one is named too.
                     _ = checkTarget(key, values: [], field: field, keyLocation: axis.keyLocation, ids: ids, types: types,
