@@ -10,3 +10,4 @@ extension WhiteningStatistics: ParameterChoice {}
 extension NTKOptions.Weighting: ParameterChoice {}
 extension OptimizerSettings.Kind: ParameterChoice {}
 extension SpecializationNormalization: ParameterChoice {}
+extension ShippedDataset: ParameterChoice {}

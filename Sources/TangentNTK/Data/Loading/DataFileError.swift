@@ -22,7 +22,7 @@ extension TangentError.Code {
     /// cannot be encoded.
     public static let classSelection = Self(rawValue: "classSelection")
     /// A file that goes with another is not given (test inputs without test targets, or the reverse), or a file
-    /// holds no samples.
+    /// holds no samples, or a shipped data set (`ShippedData`) cannot be found.
     public static let missingData = Self(rawValue: "missingData")
 }
 
