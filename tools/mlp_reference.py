@@ -9,7 +9,8 @@ activation tanh, sigma = 1.5, sigma_b = 0.5, gamma0 = 0.7:
 
     standard, mup, spectral: a_l = 1, beta_l = 1
     ntk:                     a_l = sigma / sqrt(fan_in), beta_l = sigma_b
-    meanfield:               a_l = 1 / sqrt(fan_in) (hidden), 1 / (gamma0 * fan_in) (output), beta_l = 1
+    meanfield:               a_l = 1 / sqrt(fan_in) (hidden), 1 / (gamma0 * fan_in) (output),
+                             beta_l = 1 (hidden), 1 / (gamma0 * sqrt(n_L)) (output; n_L = its fan_in)
 
     python3 tools/mlp_reference.py
 """
@@ -32,7 +33,7 @@ def forward(param):
         if param == "ntk":
             a, beta = SIGMA / np.sqrt(fan_in), SIGMA_B
         elif param == "meanfield":
-            a, beta = (1 / (GAMMA0 * fan_in) if last else 1 / np.sqrt(fan_in)), 1.0
+            a, beta = (1 / (GAMMA0 * fan_in), 1 / (GAMMA0 * np.sqrt(fan_in))) if last else (1 / np.sqrt(fan_in), 1.0)
         else:
             a, beta = 1.0, 1.0
         h = a * h @ W.T + beta * b

@@ -6,6 +6,8 @@ import TangentPipeline
 /// `model.mlp`: a freshly initialized MLP.
 public struct ModelMLPStage: Stage {
     public static let name = "model.mlp"
+    /// 2: the meanfield output bias has multiplier 1/(γ₀√n_L) (was 1). Downstream keys change with this one.
+    public static let version = 2
     public static let summary = "A fully connected network in one of five parametrizations, initialized from the seed."
     public static let doc = """
         Builds an MLP x ↦ f(x) with hidden widths `hidden`, activation φ and a parametrization (standard, ntk, mup, \
@@ -35,6 +37,8 @@ public struct ModelMLPStage: Stage {
 /// `model.load`: an MLP whose weights come from an `.npz` file.
 public struct ModelLoadStage: Stage {
     public static let name = "model.load"
+    /// 2: the meanfield output bias has multiplier 1/(γ₀√n_L) (was 1), so the same file is another function.
+    public static let version = 2
     public static let summary = "An MLP with weights read from an .npz file (W0, b0, W1, …) and a declared architecture."
     public static let doc = """
         Reads `weights` (an .npz with W0, b0, W1, … where W_l has shape (fan_out, fan_in)) and checks every array \

@@ -17,7 +17,9 @@ struct GradientTests {
     @Test("∂L/∂θ equals the central finite difference to 1e-6 relative", arguments: GradientCase.all)
     func gradients(_ c: GradientCase) throws {
         let arch = MLPArchitecture(inputDimension: 3, hidden: [5, 4], outputs: 2, activation: c.activation, bias: true,
-                                   parametrization: c.parametrization, initScale: 1.3, biasScale: 0.7, gamma0: 0.5)
+                                   parametrization: c.parametrization, initScale: 1.3, biasScale: 0.7, gamma0: 0.7)
+        // γ₀ = 0.7 makes the meanfield output bias multiplier 1/(γ₀√n_L) = 1/1.4 ≠ 1, so it is exercised.
+        if c.parametrization == .meanfield { #expect(arch.scaling(layer: 2).biasMultiplier != 1) }
         var rng = Xoshiro256StarStar(seed: 42)
         var model = try MLP(architecture: arch, rng: &rng)
         if c.parametrization != .ntk {
@@ -68,6 +70,9 @@ struct GradientTests {
         mf.gamma0 = 0.5
         #expect(mf.scaling(layer: 1).weightMultiplier == 1 / (0.5 * 200))
         #expect(mf.scaling(layer: 0).weightLearningRate == 0.25 * 200)
+        #expect(mf.scaling(layer: 0).biasMultiplier == 1)
+        #expect(mf.scaling(layer: 1).biasMultiplier == 1 / (0.5 * 200.0.squareRoot()))
+        #expect(mf.scaling(layer: 1).biasLearningRate == 0.25 * 200)
     }
 
     @Test("the forward pass of a two-layer linear network is aᵀWx in the standard parametrization")

@@ -13,12 +13,16 @@ import Foundation
 /// | ntk | σ/√fan_in | σ_b | N(0, 1) | N(0, 1) | 1; 1 | 1; 1 |
 /// | mup | 1 | 1 | N(0, σ²/fan_in · min(1, fan_out/fan_in)) | 0 | fan_out/fan_in; fan_out | 1/fan_in; 1 |
 /// | spectral | 1 | 1 | σ·√(fan_out/fan_in)·G/‖G‖_*, G Gaussian | 0 | fan_out/fan_in; fan_out | 1/fan_in; 1 |
-/// | meanfield | 1/√fan_in (hidden), 1/(γ₀·fan_in) (output) | 1 | N(0, σ²) | 0 | γ₀²·n_L; γ₀²·n_L | 1; 1 |
+/// | meanfield | 1/√fan_in (hidden), 1/(γ₀·fan_in) (output) | 1 (hidden), 1/(γ₀·√n_L) (output) | N(0, σ²) | 0 | γ₀²·n_L; γ₀²·n_L | 1; 1 (hidden), 1; γ₀·√n_L (output) |
 ///
 /// muP and spectral follow Yang, Simon & Bernstein's spectral condition: ‖W_l‖_* and ‖ΔW_l‖_* of order
 /// √(fan_out/fan_in), with biases treated as weights of fan-in 1; spectral sets the initial spectral norm exactly.
 /// meanfield is f = (1/(γ₀ n_L)) Σ_i z_i φ(h_i) with h = W x/√D (Lauditi, Bordelon & Pehlevan), trained with the
-/// loss gradient multiplied by γ₀²·n_L (θ ← θ − η(n_L γ₀² ∇L + λθ)).
+/// loss gradient multiplied by γ₀²·n_L (θ ← θ − η(n_L γ₀² ∇L + λθ)). Its biases are width-consistent: a hidden bias
+/// moves its preactivation by O(1) like the hidden weights, and the output bias's β = 1/(γ₀√n_L) makes its term in
+/// the learning-rate-weighted NTK c·β² = 1, O(1) like the readout's ⟨φ²⟩ (with β = 1 it was γ₀²·n_L and dominated
+/// the kernel, so a learning rate stable at one width diverged at a wider one). Adam's 1/β keeps the output bias's
+/// step in function units at η.
 public enum Parametrization: String, Sendable, CaseIterable, Codable {
     case standard, ntk, mup, spectral, meanfield
 }
@@ -66,12 +70,16 @@ extension Parametrization {
                                 weightLearningRate: fanOut / fanIn, biasLearningRate: fanOut,
                                 adamWeightLearningRate: 1 / fanIn, adamBiasLearningRate: 1)
         case .meanfield:
+            let gamma0 = architecture.gamma0
             let lastWidth = Double(widths[widths.count - 2])
-            let factor = architecture.gamma0 * architecture.gamma0 * lastWidth
-            return LayerScaling(weightMultiplier: isOutput ? 1 / (architecture.gamma0 * fanIn) : 1 / fanIn.squareRoot(),
-                                biasMultiplier: 1, weightInitStd: sigma, biasInitStd: 0, spectralInitNorm: nil,
-                                weightLearningRate: factor, biasLearningRate: factor,
-                                adamWeightLearningRate: 1, adamBiasLearningRate: 1)
+            let factor = gamma0 * gamma0 * lastWidth
+            // The output bias: β = 1/(γ₀√n_L), so c·β² = 1 in the learning-rate-weighted NTK (like the readout's
+            // ⟨φ²⟩) instead of γ₀²n_L; Adam's factor 1/β keeps its step in function units at η.
+            let outputBias = 1 / (gamma0 * lastWidth.squareRoot())
+            return LayerScaling(weightMultiplier: isOutput ? 1 / (gamma0 * fanIn) : 1 / fanIn.squareRoot(),
+                                biasMultiplier: isOutput ? outputBias : 1, weightInitStd: sigma, biasInitStd: 0,
+                                spectralInitNorm: nil, weightLearningRate: factor, biasLearningRate: factor,
+                                adamWeightLearningRate: 1, adamBiasLearningRate: isOutput ? 1 / outputBias : 1)
         }
     }
 
