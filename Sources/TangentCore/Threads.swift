@@ -16,6 +16,25 @@ public enum Threads {
         openblas_set_num_threads(Int32(threads))
     }
 
+    /// Runs `body` with OpenBLAS on one thread. OpenBLAS splits long inner dimensions (Aᵀ·B over many rows) and
+    /// LAPACK's small factorizations differently per thread count; reductions that must give the same bits for
+    /// any thread count (Monte-Carlo averages over samples) run here.
+    public static func serialBLAS<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(previous) }
+        return try body()
+    }
+
+    /// Runs `body` with OpenBLAS on `threads` threads (inside `serialBLAS`, for products whose inner dimension is
+    /// short and whose results do not depend on the thread count).
+    public static func withBLASThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(Int32(max(1, threads)))
+        defer { openblas_set_num_threads(previous) }
+        return try body()
+    }
+
     /// True when the CPU has AVX-512 and the kernels use their AVX-512 variants.
     public static var hasAVX512: Bool { tk_cpu_has_avx512() != 0 }
 

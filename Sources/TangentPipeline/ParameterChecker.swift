@@ -81,7 +81,8 @@ struct ParameterChecker {
             case .double(let x): d = x
             default: return mismatch()
             }
-            guard d.isFinite else {
+            // `maximum: .infinity` in a declaration opts in to `.inf` (β = ∞).
+            guard d.isFinite || (d == .infinity && p.maximum == .infinity) else {
                 diagnostics.append(Diagnostic(.invalidValue, "must be a finite number, got \(v.value.yamlText)",
                                               at: v.location, field: field))
                 return nil

@@ -12,6 +12,8 @@ public enum BuiltinStages {
             TimescalesStage.self, LossPhasesStage.self,
             KernelRegressionStage.self,
             SpectralStage.self, CoordCheckStage.self,
+            NNGPStage.self, NTKLimitStage.self, AdaptiveNTKStage.self, AdaptiveNNGPStage.self,
+            ComparePredictorsStage.self,
         ]
     }
 }

@@ -8,7 +8,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Performance figures, each with its ratio to a reference measured in the same run.",
         subcommands: [BenchGramCommand.self, BenchEngineCommand.self, BenchTrainCommand.self, BenchNTKCommand.self,
-                      BenchNTKStageCommand.self, BenchSnapshotsCommand.self, BenchSHA256Command.self, BenchSweepCommand.self]
+                      BenchNTKStageCommand.self, BenchSnapshotsCommand.self, BenchSHA256Command.self, BenchSweepCommand.self,
+                      BenchDMFTCommand.self]
     )
 }
 

@@ -42,7 +42,7 @@ public struct CSVTable: Sendable, Equatable {
     }
 
     /// A field as RFC 4180 writes it: quoted when it holds `,`, `"`, CR or LF.
-    static func field(_ text: String) -> String {
+    public static func field(_ text: String) -> String {
         let special = text.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
         return special ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
