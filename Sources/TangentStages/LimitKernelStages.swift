@@ -158,7 +158,7 @@ public struct AdaptiveNTKStage: Stage {
         Monte-Carlo DMFT of f = (1/(γM))·Σ z_i·φ(w_i·x/√D) trained by gradient flow on ½·Σ_μ‖f_μ − y_μ‖² with weight \
         decay λ (θ̇ = −(Mγ²∇L + λθ), the meanfield parametrization of train.gd with loss: sum): M neuron draws \
         h ~ N(0, XXᵀ/D), z ~ N(0, I) in antithetic pairs, integrated (Euler, dt = damping/(2λ + κ), κ the current \
-        kernel's top eigenvalue) until the relative velocity of the fields is below `tolerance` (λz = γ⟨φΔ⟩, \
+        kernel's top eigenvalue; the state is the weights w when 2D(P_all + P) < P·P_all, else the fields h) until the relative velocity of the state is below `tolerance` (λz = γ⟨φΔ⟩, \
         λh = γ·C·g·Δ), `max_iterations` or flow time `max_time`. Kernel K = Φ + G⊙C (Φ = ⟨φφᵀ⟩, G = ⟨ggᵀ⟩, g = φ'z), \
         predictor K(x, X)(K + 2λI)⁻¹Y. Two-layer networks with relu or linear φ (the 2λ identity needs a \
         1-homogeneous φ); several outputs give the (C·P) × (C·P) head-major kernel. Deep networks are not supported. \

@@ -174,6 +174,20 @@ struct AdaptiveKernelTests {
         #expect((dmft.extras["population_relative_difference"] ?? 1) < 0.05)
     }
 
+    @Test("stepping the weights w or the fields h is the same flow")
+    func weightAndFieldStates() throws {
+        let (x, y, xt, _) = task(p: 20, pt: 10, d: 6)
+        func solve(_ weights: Bool) throws -> AdaptiveKernelResult {
+            var rng = Xoshiro256StarStar(seed: 6)
+            var settings = AdaptiveNTKSettings(gamma: 1, weightDecay: 0.5, samples: 2000, maxTime: 3)
+            settings.weightState = weights
+            return try adaptiveNTK(trainInputs: x, trainTargets: y, testInputs: xt, settings: settings, rng: &rng)
+        }
+        let (weights, fields) = (try solve(true), try solve(false))
+        #expect(weights.trainKernel.relativeDifference(to: fields.trainKernel) < 1e-9)
+        #expect(weights.testPredictions.relativeDifference(to: fields.testPredictions) < 1e-9)
+    }
+
     @Test("same seed, same numbers, for any thread count")
     func reproducible() throws {
         let (x, y, xt, _) = task(p: 12, pt: 4, d: 5)
@@ -184,9 +198,14 @@ struct AdaptiveKernelTests {
             var rng = Xoshiro256StarStar(seed: 2)
             let a = try adaptiveNTK(trainInputs: x, trainTargets: y, testInputs: xt,
                                     settings: AdaptiveNTKSettings(gamma: 1, weightDecay: 0.5, samples: 2000, maxIterations: 200), rng: &rng)
+            var weightSettings = AdaptiveNTKSettings(gamma: 1, weightDecay: 0.5, samples: 2000, maxIterations: 200)
+            weightSettings.weightState = true
+            var again = Xoshiro256StarStar(seed: 2)
+            let w = try adaptiveNTK(trainInputs: x, trainTargets: y, testInputs: xt, settings: weightSettings, rng: &again)
+            #expect(w.iterations == 200)
             let b = try adaptiveNNGP(trainInputs: x, trainTargets: y, testInputs: xt,
                                      settings: AdaptiveNNGPSettings(gamma: 0.5, beta: 10, samples: 4000, maxIterations: 50), rng: &rng)
-            return (a.trainKernel, b.trainKernel)
+            return (a.trainKernel + w.trainKernel, b.trainKernel)
         }
         let one = try solve(1), two = try solve(2)
         #expect(one.0 == two.0)

@@ -19,6 +19,8 @@ public struct AdaptiveNTKSettings: Sendable, Equatable {
     public var maxIterations: Int
     /// Stop at this flow time (a trained network with learning rate η after S steps is at time η·S); nil: none.
     public var maxTime: Double?
+    /// The state the solver steps: nil chooses by cost (tests force each to check they agree).
+    var weightState: Bool? = nil
 
     public init(gamma: Double, weightDecay: Double, activation: Activation = .relu, samples: Int = 4000,
                 damping: Double = 0.5, tolerance: Double = 1e-6, maxIterations: Int = 100_000, maxTime: Double? = nil) {
@@ -115,14 +117,20 @@ func dmft(_ x: Matrix<Double>, _ y: Matrix<Double>, _ xt: Matrix<Double>, settin
     let invSqrtD = 1 / Double(max(d, 1)).squareRoot()
 
     // Draws: w (M/2 × D) and z (M/2 × C), mirrored in z.
-    let w = Matrix<Double>.randomNormal(rows: half, columns: d, using: &rng)
+    let wHalf = Matrix<Double>.randomNormal(rows: half, columns: d, using: &rng)
     let zHalf = Matrix<Double>.randomNormal(rows: half, columns: c, using: &rng)
-    let wAll = try Matrix(rows: m, columns: d, elements: w.elements + w.elements)
+    let wAll = try Matrix(rows: m, columns: d, elements: wHalf.elements + wHalf.elements)
     var z = try Matrix(rows: m, columns: c, elements: zHalf.elements + zHalf.elements.map { -$0 })
-    var h = try wAll.matmul(x, transposeOther: true, alpha: invSqrtD)        // M × P
-    var hTest = try wAll.matmul(xt, transposeOther: true, alpha: invSqrtD)   // M × P_test
     let cTrain = try x.matmul(x, transposeOther: true, alpha: invSqrtD * invSqrtD)   // P × P
     let cCross = try x.matmul(xt, transposeOther: true, alpha: invSqrtD * invSqrtD)  // P × P_test
+    // The state: the first-layer weights w (M × D), with h = w·xᵀ/√D and ẇ = γ·S·X/√D − λw, when that costs less
+    // than the fields h themselves (ḣ = γ·S·C − λh over train and test points): 2·D·(P_all + P) < P·P_all flops
+    // per draw. The two are the same flow (C = XXᵀ/D).
+    let all = p + pt
+    let weightSpace = settings.weightState ?? (2 * d * (all + p) < p * all)
+    var w = wAll
+    var h = try wAll.matmul(x, transposeOther: true, alpha: invSqrtD)        // M × P
+    var hTest = try wAll.matmul(xt, transposeOther: true, alpha: invSqrtD)   // M × P_test
 
     let activation = settings.activation
     var state = DMFTState(m: m, p: p, pt: pt, c: c)
@@ -138,20 +146,22 @@ func dmft(_ x: Matrix<Double>, _ y: Matrix<Double>, _ xt: Matrix<Double>, settin
         if iteration % 20 == 0 || kappa == 0 {
             kappa = try state.topKernelEigenvalue(z: z, cTrain: cTrain)
         }
-        // Velocities.
-        var (hDot, hTestDot, zDot) = try Threads.withBLASThreads(threads) {
+        // Velocities of the state (w or h, h_test) and of z.
+        var (velocities, zDot) = try Threads.withBLASThreads(threads) {
             let backwardSignal = try state.scaledBackward(z: z)
-            return (try backwardSignal.matmul(cTrain, alpha: gamma),                                  // γ·S·C  (M × P)
-                    pt > 0 ? try backwardSignal.matmul(cCross, alpha: gamma) : Matrix(rows: m, columns: 0),
-                    try state.phi.matmul(state.delta, alpha: gamma))                                   // γ·Φ·Δ  (M × C)
+            let fields: [Matrix<Double>] = weightSpace
+                ? [try backwardSignal.matmul(x, alpha: gamma * invSqrtD)]                                // γ·S·X/√D (M × D)
+                : [try backwardSignal.matmul(cTrain, alpha: gamma),                                      // γ·S·C  (M × P)
+                   pt > 0 ? try backwardSignal.matmul(cCross, alpha: gamma) : Matrix(rows: m, columns: 0)]
+            return (fields, try state.phi.matmul(state.delta, alpha: gamma))                             // γ·Φ·Δ  (M × C)
         }
-        axpy(-lambda, h, into: &hDot)
-        axpy(-lambda, hTest, into: &hTestDot)
+        let current = weightSpace ? [w] : [h, hTest]
+        for i in velocities.indices { axpy(-lambda, current[i], into: &velocities[i]) }
         axpy(-lambda, z, into: &zDot)
         let rate = 2 * lambda + kappa
-        let hNorm = (h.frobeniusInner(h) + hTest.frobeniusInner(hTest)).squareRoot()
-        let hDotNorm = (hDot.frobeniusInner(hDot) + hTestDot.frobeniusInner(hTestDot)).squareRoot()
-        residual = max(hDotNorm / max(hNorm, .leastNormalMagnitude), zDot.frobeniusNorm / max(z.frobeniusNorm, .leastNormalMagnitude)) / rate
+        let stateNorm = current.reduce(0) { $0 + $1.frobeniusInner($1) }.squareRoot()
+        let velocityNorm = velocities.reduce(0) { $0 + $1.frobeniusInner($1) }.squareRoot()
+        residual = max(velocityNorm / max(stateNorm, .leastNormalMagnitude), zDot.frobeniusNorm / max(z.frobeniusNorm, .leastNormalMagnitude)) / rate
         guard residual.isFinite else {
             throw NumericsError(.noConvergence, "aNTK: the DMFT diverged at iteration \(iteration) (time \(time)); lower damping")
         }
@@ -163,8 +173,15 @@ func dmft(_ x: Matrix<Double>, _ y: Matrix<Double>, _ xt: Matrix<Double>, settin
         if let maxTime = settings.maxTime, time >= maxTime * (1 - 1e-12) { break }
         var dt = settings.damping / rate
         if let maxTime = settings.maxTime { dt = min(dt, maxTime - time) }
-        axpy(dt, hDot, into: &h)
-        axpy(dt, hTestDot, into: &hTest)
+        if weightSpace {
+            axpy(dt, velocities[0], into: &w)
+            (h, hTest) = try Threads.withBLASThreads(threads) {
+                (try w.matmul(x, transposeOther: true, alpha: invSqrtD), try w.matmul(xt, transposeOther: true, alpha: invSqrtD))
+            }
+        } else {
+            axpy(dt, velocities[0], into: &h)
+            axpy(dt, velocities[1], into: &hTest)
+        }
         axpy(dt, zDot, into: &z)
         time += dt
         iteration += 1
