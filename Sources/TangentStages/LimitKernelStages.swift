@@ -41,20 +41,31 @@ public enum LimitActivation: String, CaseIterable, ParameterChoice {
     var activation: Activation { Activation(rawValue: rawValue)! }
 }
 
-/// Shared parameters and run of `kernel.nngp` and `kernel.ntk_limit`.
+/// The network of `kernel.nngp` and `kernel.ntk_limit`.
+public struct LimitNetworkParameters: ParameterGroup {
+    @Param("L, the number of hidden layers", minimum: 1, maximum: 64) var depth = 1
+    @Param("φ") var activation = LimitActivation.relu
+    @Param("σ_w", minimum: 0) var weightStd = 1.0
+    @Param("σ_b", minimum: 0) var biasStd = 0.0
+
+    public init() {}
+
+    var architecture: LimitArchitecture {
+        LimitArchitecture(depth: depth, activation: activation.activation, weightStd: weightStd, biasStd: biasStd)
+    }
+}
+
+/// Shared run of `kernel.nngp` and `kernel.ntk_limit`.
 protocol LimitKernelStage: Stage where Output == Table {
     var data: DatasetArtifact { get }
-    var depth: Int { get }
-    var activation: LimitActivation { get }
-    var weightStd: Double { get }
-    var biasStd: Double { get }
+    var network: LimitNetworkParameters { get }
     var ridge: Double { get }
     static func pick(_ kernels: LimitKernels) -> Matrix<Double>
 }
 
 extension LimitKernelStage {
     func runLimit(_ context: StageContext) throws -> Table {
-        let architecture = LimitArchitecture(depth: depth, activation: activation.activation, weightStd: weightStd, biasStd: biasStd)
+        let architecture = network.architecture
         let x = data.trainInputs, xt = data.testInputs
         let train = Self.pick(try infiniteWidthKernels(x, x, architecture: architecture))
         let test = xt.rows > 0 ? Self.pick(try infiniteWidthKernels(xt, x, architecture: architecture)) : Matrix(rows: 0, columns: x.rows)
@@ -82,10 +93,7 @@ public struct NNGPStage: LimitKernelStage {
     public static let outputs = PredictorOutputs.common + [OutputFile("summary.json", doc: "train_mse, test_mse, ridge, jitter")]
 
     @Input("the dataset (train and test inputs as given)") var data: DatasetArtifact
-    @Param("L, the number of hidden layers", minimum: 1, maximum: 64) var depth = 1
-    @Param("φ") var activation = LimitActivation.relu
-    @Param("σ_w", minimum: 0) var weightStd = 1.0
-    @Param("σ_b", minimum: 0) var biasStd = 0.0
+    @Params var network: LimitNetworkParameters
     @Param("ρ of the predictor (e.g. 1/β for the Bayesian posterior at inverse temperature β)", minimum: 0) var ridge = 0.0
 
     public init() {}
@@ -110,10 +118,7 @@ public struct NTKLimitStage: LimitKernelStage {
     public static let outputs = PredictorOutputs.common + [OutputFile("summary.json", doc: "train_mse, test_mse, ridge, jitter")]
 
     @Input("the dataset (train and test inputs as given)") var data: DatasetArtifact
-    @Param("L, the number of hidden layers", minimum: 1, maximum: 64) var depth = 1
-    @Param("φ") var activation = LimitActivation.relu
-    @Param("σ_w", minimum: 0) var weightStd = 1.0
-    @Param("σ_b", minimum: 0) var biasStd = 0.0
+    @Params var network: LimitNetworkParameters
     @Param("ρ of the predictor (2λ for weight decay λ with the sum loss)", minimum: 0) var ridge = 0.0
 
     public init() {}
