@@ -28,10 +28,12 @@ enum PredictorOutputs {
         return Table(arrays: arrays, summary: summary)
     }
 
-    static func checkMemory(_ check: inout StageCheck, data: DatasetShape, extra: Double = 0) {
+    /// The kernels and their factorization, plus the solver's own arrays (`solver`: bytes, what, remedy).
+    static func checkMemory(_ check: inout StageCheck, data: DatasetShape, solver: (Double, String, String)? = nil) {
         let (p, pt) = (Double(data.train), Double(data.test))
-        check.needsMemory(8 * (4 * p * p + 3 * pt * p) + extra, for: "the kernels and their factorization",
+        check.needsMemory(8 * (4 * p * p + 3 * pt * p), for: "the kernels and their factorization",
                           remedy: "use fewer train points")
+        if let (bytes, what, remedy) = solver { check.needsMemory(bytes, for: what, remedy: remedy + ", or use fewer train points") }
     }
 }
 
@@ -193,7 +195,9 @@ public struct AdaptiveNTKStage: Stage {
                       remedy: "use \(samples + 1)")
         let d = $data.shape
         let all = Double(d.train + d.test)
-        PredictorOutputs.checkMemory(&check, data: d, extra: 8 * Double(samples) * (4 * all + Double(d.inputDim)) + 8 * Double(d.outputs * d.outputs) * all * all)
+        PredictorOutputs.checkMemory(&check, data: d, solver: (
+            8 * Double(samples) * (4 * all + Double(d.inputDim)) + 8 * Double(d.outputs * d.outputs) * all * all,
+            "the \(samples) neuron draws' fields", "lower `samples`"))
         return TableShape()
     }
 
@@ -259,8 +263,12 @@ public struct AdaptiveNNGPStage: Stage {
                           remedy: "encode two classes as one ±1 output (encoding: plusminus)")
         }
         let all = Double(d.train + d.test)
-        let sampling = activation == .linear ? 8 * Double(depth + 2) * all * all : 8 * Double(samples) * (2 * all + Double(d.inputDim))
-        PredictorOutputs.checkMemory(&check, data: d, extra: sampling)
+        if activation == .linear {
+            PredictorOutputs.checkMemory(&check, data: d, solver: (8 * Double(depth + 2) * all * all, "the \(depth) layer kernels", "lower `depth`"))
+        } else {
+            PredictorOutputs.checkMemory(&check, data: d, solver: (8 * Double(samples) * (2 * all + Double(d.inputDim)),
+                                                                   "the \(samples) Monte-Carlo draws", "lower `samples`"))
+        }
         return TableShape()
     }
 

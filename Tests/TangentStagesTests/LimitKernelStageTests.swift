@@ -60,5 +60,10 @@ struct LimitKernelStageTests {
         #expect(odd.field.hasSuffix("samples"))
         let inf = try #require(try validationError(base + "  a: { use: kernel.nngp, from: { data: data }, with: { ridge: .inf } }\n"))
         #expect(inf.field.hasSuffix("ridge"))
+        // Draws that cannot fit are refused before anything runs, naming them and the remedy.
+        let huge = try validationDiagnostics(base + "  a: { use: kernel.adaptive_ntk, from: { data: data }, with: { samples: 10000000 } }\n")
+        let memory = try #require(huge.first)
+        #expect(memory.message.contains("10000000 neuron draws"), "\(memory.message)")
+        #expect(memory.suggestion?.contains("lower `samples`") == true, "\(memory.suggestion ?? "")")
     }
 }
