@@ -122,7 +122,7 @@ func twoLayerSaddle(trainInputs x: Matrix<Double>, trainTargets y: Matrix<Double
         if newResidual > residual { damping = max(damping / 2, 1e-4) }
         residual = newResidual
         let step = SolverStep(iteration: iteration, time: 0, residual: residual,
-                              trainMSE: meanSquare(current.fit - y))
+                              trainMSE: meanSquaredError(current.fit, y))
         history.append(step)
         if iteration % 10 == 0 { progress(step) }
         if residual < settings.tolerance { converged = true; break }
@@ -237,7 +237,7 @@ func deepLinearSaddle(trainInputs x: Matrix<Double>, trainTargets y: Matrix<Doub
         let change = (next - kernel).frobeniusNorm / max(kernel.frobeniusNorm, .leastNormalMagnitude)
         if change > residual { damping = max(damping / 2, 1e-3) }
         residual = change
-        let step = SolverStep(iteration: iteration, time: 0, residual: residual, trainMSE: meanSquare(try ridgeFit(next, y, ridge) - y))
+        let step = SolverStep(iteration: iteration, time: 0, residual: residual, trainMSE: meanSquaredError(try ridgeFit(next, y, ridge), y))
         history.append(step)
         progress(step)
         kernel = iteration == 0 ? next : kernel + damping * (next - kernel)
@@ -287,13 +287,10 @@ public func deepLinearSaddleScalars(gamma: Double, beta: Double, depth: Int) thr
     return (1...depth).map { pow(1 - x, Double($0)) }
 }
 
-func meanSquare(_ m: Matrix<Double>) -> Double { m.frobeniusInner(m) / Double(max(m.count, 1)) }
-
 /// K(K + ρI)⁻¹Y on the train points.
 func ridgeFit(_ kernel: Matrix<Double>, _ y: Matrix<Double>, _ ridge: Double) throws -> Matrix<Double> {
-    var a = kernel
-    for i in 0..<a.rows { a[i, i] += ridge }
-    return try kernel.matmul(try a.choleskySolve(y).solution)
+    try blockRidgePredictor(kernel: kernel, testKernel: Matrix(rows: 0, columns: kernel.columns), targets: y, ridge: ridge,
+                            sharedAcrossHeads: true).train
 }
 
 extension Matrix where Scalar == Double {
