@@ -56,7 +56,7 @@ public struct AlignmentStage: Stage {
         OutputFile("alignment.npy", doc: "(T,) uncentered alignment of the trace kernel"),
         OutputFile("kernel_norm.npy", doc: "(T,) ‖K(t)‖_F"),
         OutputFile("steps.npy", doc: "(T,) int64 training steps of the rows above"),
-        OutputFile("summary.json", doc: "the final values"),
+        OutputFile("summary.json", doc: "initial_alignment, final_alignment, final_kernel_norm, final_relative_change = ‖K(T) − K(0)‖_F/‖K(0)‖_F (trace kernels), snapshots"),
     ]
 
     @Inputs var source: KernelsWithTargets
@@ -102,7 +102,9 @@ public struct AlignmentStage: Stage {
                               "steps": try stepsArray(kernels)],
                      summary: ["final_alignment": .double(alignment.last ?? .nan),
                                "initial_alignment": .double(alignment.first ?? .nan),
-                               "final_kernel_norm": .double(norms.last ?? 0), "snapshots": .int(kernels.count)],
+                               "final_kernel_norm": .double(norms.last ?? 0),
+                               "final_relative_change": .double(relativeKernelChange(last, from: first)),
+                               "snapshots": .int(kernels.count)],
                      metrics: rows)
     }
 }
@@ -202,6 +204,8 @@ public struct SpecializationStage: Stage {
         OutputFile("ksm.npy", doc: "(T, C, C) the specialization matrices"),
         OutputFile("steps.npy", doc: "(T,) int64 training steps of the matrices"),
         OutputFile("metrics.csv", doc: "keys specialization_index and ksm_<c>_<d>"),
+        OutputFile("summary.json", doc: "at the last snapshot: final_ksm, final_specialization_index, final_diagonal_mean, "
+                   + "final_off_diagonal_mean (mean of the C(C−1) entries c ≠ d), final_max_deviation = max |KSM(c, d) − 1|"),
     ]
 
     @Inputs var source: KernelsWithTargets
@@ -232,6 +236,9 @@ public struct SpecializationStage: Stage {
         let c = kernels.heads
         return Table(arrays: ["ksm": try NPYArray(all, shape: [kernels.count, c, c]), "steps": try stepsArray(kernels)],
                      summary: ["final_specialization_index": .double(specializationIndex(last)),
+                               "final_diagonal_mean": .double(specializationDiagonalMean(last)),
+                               "final_off_diagonal_mean": c > 1 ? .double(specializationOffDiagonalMean(last)) : .null,
+                               "final_max_deviation": .double(specializationMaxDeviation(last)),
                                "final_ksm": .list((0..<c).map { i in .list((0..<c).map { .double(last[i, $0]) }) })],
                      metrics: rows)
     }

@@ -117,4 +117,15 @@ struct KernelAnalysisTests {
             #expect(abs(specializationIndex(ksm)) < 0.1)
         }
     }
+
+    @Test func specializationSummariesOfAHandMatrix() throws {
+        let ksm = try Matrix<Double>(rows: 3, columns: 3, elements: [1.6, 0.8, 0.7,
+                                                                   0.9, 1.4, 0.6,
+                                                                   0.5, 0.7, 1.5])
+        #expect(abs(specializationDiagonalMean(ksm) - 1.5) < 1e-15)
+        #expect(abs(specializationOffDiagonalMean(ksm) - (0.8 + 0.7 + 0.9 + 0.6 + 0.5 + 0.7) / 6) < 1e-15)
+        #expect(abs(specializationIndex(ksm) - (1.5 - 4.2 / 6)) < 1e-15)
+        #expect(abs(specializationMaxDeviation(ksm) - 0.6) < 1e-15)
+        #expect(specializationOffDiagonalMean(try Matrix(rows: 1, columns: 1, elements: [1.2])).isNaN)
+    }
 }

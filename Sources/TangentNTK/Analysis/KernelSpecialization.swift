@@ -37,11 +37,27 @@ public func specializationMatrix(heads: [Matrix<Double>], targets y: Matrix<Doub
     return ksm
 }
 
+/// The mean of the KSM's diagonal, C⁻¹ Σ_c KSM(c, c): above 1 when each head's kernel aligns with its own target.
+public func specializationDiagonalMean(_ ksm: Matrix<Double>) -> Double {
+    let c = ksm.rows
+    guard c > 0 else { return .nan }
+    return (0..<c).reduce(0) { $0 + ksm[$1, $1] } / Double(c)
+}
+
+/// The mean of the KSM's off-diagonal entries, (C(C−1))⁻¹ Σ_{c≠d} KSM(c, d) (NaN for one output).
+public func specializationOffDiagonalMean(_ ksm: Matrix<Double>) -> Double {
+    let c = ksm.rows
+    guard c > 1 else { return .nan }
+    return (ksm.sum - specializationDiagonalMean(ksm) * Double(c)) / Double(c * (c - 1))
+}
+
+/// max_{c,d} |KSM(c, d) − 1|: how far the matrix is from "no specialization" (every entry 1).
+public func specializationMaxDeviation(_ ksm: Matrix<Double>) -> Double {
+    ksm.elements.reduce(0) { max($0, abs($1 - 1)) }
+}
+
 /// Specialization index: mean diagonal minus mean off-diagonal entry of the KSM (0 without specialization).
 public func specializationIndex(_ ksm: Matrix<Double>) -> Double {
-    let c = ksm.rows
-    guard c > 1 else { return 0 }
-    let diagonal = (0..<c).reduce(0) { $0 + ksm[$1, $1] } / Double(c)
-    let off = (ksm.sum - diagonal * Double(c)) / Double(c * (c - 1))
-    return diagonal - off
+    guard ksm.rows > 1 else { return 0 }
+    return specializationDiagonalMean(ksm) - specializationOffDiagonalMean(ksm)
 }
