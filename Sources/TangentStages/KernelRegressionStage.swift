@@ -46,7 +46,8 @@ public struct KernelRegressionStage: Stage {
         initial value. Two loss conventions: the `*_mse` values (train_mse, test_mse, kr_train_mse, kr_test_mse, nn_train_mse, \
         nn_test_mse) are plain MSEs, (1/(N·C))·Σ_{μ,c}(f_c(x_μ) − y_μc)² over N points and C outputs; `kgd_*_loss`, `akgd_*_loss` and \
         `nn_*_loss` are the training run's loss, 1/(2N)·Σ_μ‖f(x_μ) − y_μ‖² = (C/2)·MSE for loss: mean \
-        (½·Σ_μ‖f(x_μ) − y_μ‖² for loss: sum), so the KGD curves compare with the network's train.gd losses.
+        (½·Σ_μ‖f(x_μ) − y_μ‖² for loss: sum), so the KGD curves compare with the network's train.gd losses. \
+        Details: docs/science.md, "Kernel regression with NTKs".
         """
     public static let outputs = [
         OutputFile("summary.json", doc: "initial/final/kernels: train_mse, test_mse (plain MSE), relative_error, solver, jitter; "

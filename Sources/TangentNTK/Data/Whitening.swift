@@ -7,12 +7,12 @@ import TangentCore
 /// (S = diag(s_1 ≥ … ≥ s_r), r = min(P, D)), only the ρ singular values above the cutoff
 /// s_i > max(P, D)·ε·s_1 (ε = 2⁻⁵², numpy's `matrix_rank` rule) count as nonzero; U_ρ, S_ρ, V_ρ keep those.
 ///
-/// - `full`: X_w = √D·U_ρ·V_ρᵀ. Every nonzero singular value becomes √D (the transform of the paper-3 code,
-///   `sqrt(D) * U @ Vt`), so X_wᵀX_w = D·V_ρV_ρᵀ (D times the projector on the data's span) and
+/// - `full`: X_w = √D·U_ρ·V_ρᵀ. Every nonzero singular value becomes √D (the transform of the code published with
+///   Lauditi, Bordelon & Pehlevan 2025, `sqrt(D) * U @ Vt`), so X_wᵀX_w = D·V_ρV_ρᵀ (D times the projector on the data's span) and
 ///   X_w X_wᵀ = D·U_ρU_ρᵀ; for P ≤ D at full rank the samples are orthogonal with |x_μ|² = D, and for P ≥ D the
 ///   sample covariance is (1/P)·X_wᵀX_w = (D/P)·I.
-/// - `partial(gamma: γ)`, γ ∈ [0, 1]: X_γ = D^{(1−γ)/2}·U_ρ·S_ρ^γ·V_ρᵀ (paper 1, Sec. 5: covariance eigenvalues
-///   λ → λ^γ). Singular values D^{(1−γ)/2}·s_i^γ interpolate geometrically between √D (γ = 0, exactly `full`)
+/// - `partial(gamma: γ)`, γ ∈ [0, 1]: X_γ = D^{(1−γ)/2}·U_ρ·S_ρ^γ·V_ρᵀ (Atanasov, Bordelon & Pehlevan 2022,
+///   Sec. 5: covariance eigenvalues λ → λ^γ). Singular values D^{(1−γ)/2}·s_i^γ interpolate geometrically between √D (γ = 0, exactly `full`)
 ///   and s_i; γ = 1 returns X_c itself, unchanged bit for bit (the SVD is not used).
 /// - `pca(components: k)`: X_k = X_c·V_k (P × k), the coordinates on the top-k right singular vectors (k = ρ when
 ///   nil, 1 ≤ k ≤ min(P, D)); the columns are uncorrelated: X_kᵀX_k = diag(s_1², …, s_k²). Each v_j's sign is
@@ -31,8 +31,8 @@ public enum WhiteningMethod: Sendable, Equatable {
 ///   (c = D^{(1−γ)/2}; γ = 0 for `full`), M = V_k for `pca` and M = I for `none` and γ = 1. Applied to the train
 ///   set it reproduces the whitened train set (to rounding). Test components outside the span of the train
 ///   data (V_ρ) are removed when ρ < D.
-/// - `separate`: the test set is whitened on its own, with its own mean and SVD (as the paper-3 code does).
-///   Not allowed with `pca`, whose axes would differ between train and test.
+/// - `separate`: the test set is whitened on its own, with its own mean and SVD (as the code of Lauditi, Bordelon &
+///   Pehlevan 2025 does). Not allowed with `pca`, whose axes would differ between train and test.
 public enum WhiteningStatistics: String, Sendable, CaseIterable {
     case train, separate
 }
