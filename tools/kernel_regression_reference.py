@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Independent numpy reference for `analysis.kernel_regression` (Sources/TangentNTK/Analysis,
-docs/sections/kernel-regression.md).
+docs/science.md, "Kernel regression with NTKs").
 
 Builds a small deterministic kernel series and dataset, saves them under Tests/TangentStagesTests/Fixtures/analysis/
 (kernels.npz bundles the arrays ntk.snapshots writes as ntk.npy (T, C, P, P), trace.npy (T, P, P),

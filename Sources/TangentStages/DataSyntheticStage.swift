@@ -29,6 +29,13 @@ public struct DataSyntheticStage: Stage {
         classes, x = μ_c + √variance·ξ with ξ ~ N(0, Σ). `random_labels`: x ~ N(0, Σ) and labels uniform over \
         `classes`, independent of x. Class ids become targets by `encoding`.
 
+        `center_inputs: true` (regression teachers) subtracts the train inputs' sample mean μ̂ from the train and the \
+        test inputs before the teacher labels them: the train inputs then have mean zero, y = teacher(x) holds for \
+        the stored inputs, and a later centring (data.whiten) changes nothing. Without it a linear teacher seen \
+        through centred inputs is y = B·x_c + B·μ̂, a constant offset of order s/√P that a network without biases \
+        cannot fit (its loss floors at ½·|B·μ̂|²). The test inputs are shifted by the train mean, so with it the test \
+        set depends on the train inputs (the train set still never depends on `test`).
+
         `label_noise`: regression teachers add N(0, label_noise²) to every train target; class tasks move exactly \
         round(label_noise·P) train labels, chosen at random, to a different class. `noisy_test` does the same to \
         the test targets. Noiseless targets are kept as `train_y_clean`/`test_y_clean`.
@@ -53,6 +60,8 @@ public struct DataSyntheticStage: Stage {
     @Param("the input_dim eigenvalues of Σ, used as given (covariance: given)", minimum: 0) var eigenvalues: [Double]?
     @Param("rotate Σ's eigenbasis by a seeded Haar-random orthogonal matrix (false: Σ is diagonal)") var rotate = false
     @Param("how targets are made (see above)") var teacher = Teacher.linear
+    @Param("regression teachers: subtract the train inputs' mean from train and test inputs before labelling")
+    var centerInputs = false
     @Param("number of outputs C (linear and mlp teachers)", minimum: 1) var outputs = 1
     @Param("s: multiplies the linear, mlp, single_index and multi_index targets", minimum: 0) var teacherScale = 1.0
     @Param("linear teacher: relative singular values σ of B = s·U·diag(σ)·Vᵀ, at most min(outputs, input_dim) (default: all ones)",
@@ -80,6 +89,7 @@ public struct DataSyntheticStage: Stage {
         OutputFile("train_labels.npy", doc: "(P,) int64 class ids (class tasks)"),
         OutputFile("test_labels.npy", doc: "(P_test,) int64 class ids (class tasks)"),
         OutputFile("covariance_eigenvalues.npy", doc: "(D,) λ_k"),
+        OutputFile("input_shift.npy", doc: "(D,) μ̂, the train mean subtracted from the inputs (center_inputs: true)"),
         OutputFile("covariance_rotation.npy", doc: "(D, D) Q, Σ = Q·diag(λ)·Qᵀ (rotate: true)"),
         OutputFile("teacher_matrix.npy", doc: "(C, D) B of the linear teacher"),
         OutputFile("teacher_singular_values.npy", doc: "(r,) s·σ, the singular values of B"),
@@ -118,6 +128,10 @@ public struct DataSyntheticStage: Stage {
                        ? "class tasks take their outputs from `classes` and `encoding`"
                        : "the \(teacher.rawValue) teacher has one output", remedy: "leave outputs at 1")
         }
+        if centerInputs, teacher.isClassification {
+            check.fail($centerInputs, "applies to regression teachers; the `\(teacher.rawValue)` targets do not depend on x",
+                       remedy: "remove center_inputs (data.whiten centres the inputs)")
+        }
         if teacher == .multiIndex {
             check.require(indices <= inputDim, $indices, "K = \(indices) orthonormal directions need K ≤ input_dim = \(inputDim)")
         }
@@ -154,7 +168,8 @@ public struct DataSyntheticStage: Stage {
         case .linear: .linear(outputs: outputs, scale: teacherScale, singularValues: singularValues)
         }
         return SyntheticDataSpec(train: train, test: test, inputDimension: inputDim, spectrum: spectrum, rotate: rotate,
-                                 task: task, labelNoise: labelNoise, noisyTest: noisyTest, encoding: encoding)
+                                 task: task, labelNoise: labelNoise, noisyTest: noisyTest, encoding: encoding,
+                                 centerInputs: centerInputs)
     }
 
     public func run(_ context: StageContext) throws -> DatasetArtifact {
@@ -168,10 +183,12 @@ public struct DataSyntheticStage: Stage {
             "covariance_trace": .double(data.distribution.eigenvalues.reduce(0, +)),
             "rotate": .bool(spec.rotate),
             "label_noise": .double(spec.labelNoise),
+            "center_inputs": .bool(spec.centerInputs),
         ]
         var arrays: [String: NPYArray] = ["covariance_eigenvalues": NPYArray(vector: data.distribution.eigenvalues)]
         var archives: [String: [Table.NamedArray]] = [:]
         if let q = data.distribution.rotation { arrays["covariance_rotation"] = NPYArray(q) }
+        if let shift = data.inputShift { arrays["input_shift"] = NPYArray(vector: shift) }
         if let t = data.linearTeacher {
             arrays["teacher_matrix"] = NPYArray(t.matrix)
             arrays["teacher_singular_values"] = NPYArray(vector: t.singularValues)

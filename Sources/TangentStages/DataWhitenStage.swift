@@ -10,15 +10,22 @@ public struct DataWhitenStage: Stage {
     public static let doc = """
         With X_c = X − 1·μᵀ (μ the train column means; μ = 0 with `center: false`) and the thin SVD \
         X_c = U·S·Vᵀ, only the ρ singular values s_i > max(P, D)·ε·s_1 count as nonzero (zero ones stay zero). \
-        `full`: X = √D·U_ρ·V_ρᵀ, every nonzero singular value equal to √D (the paper-3 code's transform). \
+        `full`: X = √D·U_ρ·V_ρᵀ, every nonzero singular value equal to √D (the transform of the code of \
+        Lauditi, Bordelon & Pehlevan 2025). \
         `partial`: X = D^((1−gamma)/2)·U_ρ·S_ρ^gamma·V_ρᵀ: gamma = 0 is exactly `full`, gamma = 1 returns X_c \
         unchanged. `pca`: X_c·V_k, the coordinates on the top `components` right singular vectors (default: all \
         ρ), uncorrelated columns. `none`: X_c only.
 
         `test_statistics: train` maps the test inputs with the train fit, x ↦ (x − μ_train)·M with \
         M = V_ρ·diag(c·s_i^(gamma−1))·V_ρᵀ (c = D^((1−gamma)/2)), or V_k for pca; this map takes the train set to \
-        its whitened version. `separate` whitens the test inputs with their own mean and SVD (as the paper-3 code \
-        does; not with pca). Targets, labels and every other array of the input pass through unchanged.
+        its whitened version. `separate` whitens the test inputs with their own mean and SVD (as the code of \
+        Lauditi, Bordelon & Pehlevan 2025 does; not with pca). Targets, labels and every other array of the input \
+        pass through unchanged.
+
+        `preserve_scale: true` (partial only) multiplies X_γ, and the test inputs with the same factor, by \
+        κ = √(ρ·D)/‖X_γ‖_F, so that ‖κ·X_γ‖_F = √(ρ·D), the norm of the fully whitened train inputs (γ = 0, where \
+        κ = 1 exactly). Without it the norm ‖X_γ‖_F = D^((1−γ)/2)·(Σ s_i^(2γ))^(1/2) changes with γ, and with it the \
+        NTK's scale and the largest stable learning rate; with it one learning rate serves a whole γ sweep.
         """
 
     public enum Method: String, CaseIterable, ParameterChoice { case full, partial, pca, none }
@@ -33,6 +40,8 @@ public struct DataWhitenStage: Stage {
     @Param("subtract the train mean first") var center = true
     @Param("train: map the test set with the train fit; separate: whiten it with its own mean and SVD")
     var testStatistics = WhiteningStatistics.train
+    @Param("partial: rescale X_γ (and the test set, by the same factor) to the Frobenius norm of the full whitening")
+    var preserveScale = false
 
     public init() {}
 
@@ -43,7 +52,7 @@ public struct DataWhitenStage: Stage {
         OutputFile("singular_values_after.npy", doc: "(min(P, D′),) singular values of the transformed train inputs"),
         OutputFile("test_singular_values_before.npy", doc: "test inputs after their centring, before the transform (when there is a test set)"),
         OutputFile("test_singular_values_after.npy", doc: "transformed test inputs (when there is a test set)"),
-        OutputFile("summary.json", doc: "method, rank ρ, scale c, condition numbers s_1/s_ρ before and after (train and test)"),
+        OutputFile("summary.json", doc: "method, rank ρ, scale c, scale_factor κ (1 unless preserve_scale), condition numbers s_1/s_ρ before and after (train and test)"),
     ]
 
     public func validate(_ check: inout StageCheck) throws -> DatasetShape {
@@ -53,6 +62,10 @@ public struct DataWhitenStage: Stage {
                           remedy: "remove components or set method: pca")
             check.require(components <= min(d.train, d.inputDim), $components,
                           "PCA of \(d.train)×\(d.inputDim) train inputs keeps at most \(min(d.train, d.inputDim)) components, got \(components)")
+        }
+        if preserveScale, method != .partial {
+            check.fail($preserveScale, "applies to method `partial` only (method is `\(method.rawValue)`); `full` already has the full whitening's norm",
+                       remedy: "remove preserve_scale or set method: partial")
         }
         if method == .pca, testStatistics == .separate, d.test > 0 {
             check.fail($testStatistics, "`separate` with method pca would project train and test onto different axes",
@@ -78,7 +91,7 @@ public struct DataWhitenStage: Stage {
     public func run(_ context: StageContext) throws -> DatasetArtifact {
         let method = whitening, statistics = testStatistics
         let r = try whiten(data.trainInputs, test: data.hasTest ? data.testInputs : nil, method: method,
-                           center: center, testStatistics: statistics)
+                           center: center, testStatistics: statistics, preserveScale: preserveScale)
         let out = try Dataset(trainInputs: r.train, trainTargets: data.trainTargets,
                               testInputs: r.test ?? Matrix(rows: 0, columns: r.train.columns),
                               testTargets: data.testTargets, trainLabels: data.trainLabels, testLabels: data.testLabels)
@@ -93,6 +106,8 @@ public struct DataWhitenStage: Stage {
             "test_statistics": .string(statistics.rawValue),
             "rank": .int(r.trainWhitening.rank),
             "scale": .double(r.trainWhitening.scale),
+            "scale_factor": .double(r.scaleFactor),
+            "preserve_scale": .bool(preserveScale),
             "condition_number_before": condition(r.trainSingularValuesBefore, p, d),
             "condition_number_after": condition(r.trainSingularValuesAfter, p, r.train.columns),
         ]

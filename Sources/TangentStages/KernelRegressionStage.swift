@@ -3,6 +3,29 @@ import TangentCore
 import TangentNTK
 import TangentPipeline
 
+extension KernelDescentCurve {
+    /// The first requested step whose train loss (or, with a test set, test loss) is NaN, infinite, or above
+    /// `factor` times its value at the first requested step: the rule train.gd stops a run by.
+    func divergedAt(hasTest: Bool, factor: Double) -> Int? {
+        func bad(_ losses: [Double], _ i: Int) -> Bool {
+            !losses[i].isFinite || (losses[0].isFinite && losses[0] > 0 && losses[i] > factor * losses[0])
+        }
+        return steps.indices.first { bad(trainLoss, $0) || (hasTest && bad(testLoss, $0)) }.map { steps[$0] }
+    }
+}
+
+/// Summary of a KGD or aKGD curve: the last `train_loss` and `test_loss` (null when not finite; test_loss only
+/// with a test set), `diverged` and `diverged_at` (the first step with a non-finite loss or one above `factor`
+/// times the initial loss; null when none) and `step` (the last step).
+func descentSummary(_ curve: KernelDescentCurve, hasTest: Bool, factor: Double) -> [String: Value] {
+    func finite(_ x: Double?) -> Value { x.flatMap { $0.isFinite ? Value.double($0) : nil } ?? .null }
+    let at = curve.divergedAt(hasTest: hasTest, factor: factor)
+    var out: [String: Value] = ["train_loss": finite(curve.trainLoss.last), "diverged": .bool(at != nil),
+                                "diverged_at": at.map(Value.int) ?? .null, "step": curve.steps.last.map(Value.int) ?? .null]
+    if hasTest { out["test_loss"] = finite(curve.testLoss.last) }
+    return out
+}
+
 /// `analysis.kernel_regression`: kernel (ridge) regression with NTKs, compared with the trained network, plus
 /// kernel gradient descent with the initial kernel (KGD) and with its norm-rescaled version (aKGD).
 public struct KernelRegressionStage: Stage {
@@ -16,13 +39,25 @@ public struct KernelRegressionStage: Stage {
         point of a 2-homogeneous network under weight decay λ. Reports the test MSE of each kernel predictor and of \
         the final network and ‖f_K − f_NN‖/‖f_NN‖ over all test points and outputs. KGD runs \
         f_{t+1} = f_t − η·s·K₀·(f_t − Y) (s = 1/P for loss: mean) with the run's learning rate; aKGD uses \
-        K_t = (‖K(t)‖_F/‖K(0)‖_F)·K₀, the norm linearly interpolated between kernel snapshots. See \
-        docs/sections/kernel-regression.md.
+        K_t = (‖K(t)‖_F/‖K(0)‖_F)·K₀, the norm linearly interpolated between kernel snapshots. A curve that \
+        diverges (KGD when η·s·λ_max(K₀) > 2, aKGD when η·a_t·s·λ_max(K₀) > 2) is reported whole: every row stays in \
+        metrics.csv (nan and inf included), and its summary has diverged: true and diverged_at, the first logged step \
+        whose train or test loss is NaN, inf or above the run's divergence_factor (train.gd, default 1e4) times its \
+        initial value. Two loss conventions: the `*_mse` values (train_mse, test_mse, kr_train_mse, kr_test_mse, nn_train_mse, \
+        nn_test_mse) are plain MSEs, (1/(N·C))·Σ_{μ,c}(f_c(x_μ) − y_μc)² over N points and C outputs; `kgd_*_loss`, `akgd_*_loss` and \
+        `nn_*_loss` are the training run's loss, 1/(2N)·Σ_μ‖f(x_μ) − y_μ‖² = (C/2)·MSE for loss: mean \
+        (½·Σ_μ‖f(x_μ) − y_μ‖² for loss: sum), so the KGD curves compare with the network's train.gd losses. \
+        Details: docs/science.md, "Kernel regression with NTKs".
         """
     public static let outputs = [
-        OutputFile("summary.json", doc: "test MSE of each kernel predictor and of the network, relative errors, ridge, solver, jitter, KGD/aKGD final losses"),
-        OutputFile("metrics.csv", doc: "step,key,value: kr_train_mse, kr_test_mse, kr_relative_error (at kernel steps); "
-                   + "kgd_train_loss, kgd_test_loss, akgd_train_loss, akgd_test_loss, nn_train_loss, nn_test_loss (at the run's log steps)"),
+        OutputFile("summary.json", doc: "initial/final/kernels: train_mse, test_mse (plain MSE), relative_error, solver, jitter; "
+                   + "nn_train_mse, nn_test_mse (plain MSE); kgd, akgd: train_loss, test_loss (the run's loss convention, "
+                   + "(C/2)·MSE for loss: mean, at the last logged step; null when not finite), diverged, diverged_at (first step "
+                   + "with a loss NaN, inf or above divergence_factor × initial), step; "
+                   + "ridge, learning_rate, loss"),
+        OutputFile("metrics.csv", doc: "step,key,value: kr_train_mse, kr_test_mse, kr_relative_error (at kernel steps; plain MSE); "
+                   + "kgd_train_loss, kgd_test_loss, akgd_train_loss, akgd_test_loss, nn_train_loss, nn_test_loss (at the run's "
+                   + "log steps; the run's loss convention; diverged KGD/aKGD rows are kept as nan or inf)"),
         OutputFile("predictions_initial.npy", doc: "(N_test, C) kernel predictor with the first kernel"),
         OutputFile("predictions_final.npy", doc: "(N_test, C) kernel predictor with the last kernel"),
         OutputFile("predictions.npy", doc: "(T, N_test, C) every kernel's predictor (kernel: each)"),
@@ -190,16 +225,19 @@ public struct KernelRegressionStage: Stage {
                 testTargets: nt > 0 ? yt : nil, initialTrain: f0, initialTest: f0Test, learningRate: training.learningRate,
                 normalization: normalization, steps: trajectory.losses.map(\.step),
                 snapshotSteps: kernels.steps.map { $0 ?? 0 }, normsPerSnapshot: norms)
+            // Divergence as train.gd defines it: a loss that is NaN, inf or above divergence_factor × its initial value.
+            let divergenceFactor = trajectory.settings["divergence_factor"]?.doubleValue ?? 1e4
             for (label, curve) in [("kgd", kgdCurve), ("akgd", akgdCurve)] {
+                // Every row is kept, NaN and inf included (metrics.csv writes them as nan, inf: pandas reads both).
                 for (i, step) in curve.steps.enumerated() {
                     metrics.append(MetricRow(step: Double(step), key: "\(label)_train_loss", value: curve.trainLoss[i]))
-                    if !curve.testLoss[i].isNaN {
-                        metrics.append(MetricRow(step: Double(step), key: "\(label)_test_loss", value: curve.testLoss[i]))
-                    }
+                    if nt > 0 { metrics.append(MetricRow(step: Double(step), key: "\(label)_test_loss", value: curve.testLoss[i])) }
                 }
-                var final: [String: Value] = ["train_loss": .double(curve.trainLoss.last ?? .nan)]
-                if let last = curve.testLoss.last, !last.isNaN { final["test_loss"] = .double(last) }
-                summary[label] = .object(final)
+                summary[label] = .object(descentSummary(curve, hasTest: nt > 0, factor: divergenceFactor))
+                if let at = curve.divergedAt(hasTest: nt > 0, factor: divergenceFactor) {
+                    context.log("\(label == "kgd" ? "KGD" : "aKGD") diverged at step \(at) with learning rate \(training.learningRate) "
+                                + "(a loss NaN, inf or above \(divergenceFactor) × its initial value); every row of its curve is kept in metrics.csv")
+                }
             }
             summary["learning_rate"] = .double(training.learningRate)
         }

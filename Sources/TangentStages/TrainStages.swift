@@ -96,6 +96,8 @@ public struct TrainGDStage: Stage {
     public static let doc = """
         Minimizes L = 1/(2P) Σ_μ ‖f(x_μ) − y_μ‖² (`loss: mean`) or ½ Σ_μ ‖f(x_μ) − y_μ‖² (`loss: sum`) with \
         per-layer learning rates η·c_l from the model's parametrization (docs/science.md) and weight decay λ. \
+        The logged train_loss and test_loss are this L on the train and test set: for loss: mean it is (C/2)·MSE with \
+        C outputs (½·MSE for one output), half the plain MSE that analysis stages report as *_mse. \
         Weights are saved at the snapshot steps; train and test loss are logged at every snapshot and on a denser \
         log-spaced grid. A diverging run (NaN, inf, or loss above divergence_factor × its initial value) stops with an \
         error naming the step and keeps the trajectory so far in <id>.failed/, marked partial.
@@ -107,6 +109,10 @@ public struct TrainGDStage: Stage {
         OutputFile("train_loss.npy", doc: "train loss at log_steps.npy"),
         OutputFile("test_loss.npy", doc: "test loss at log_steps.npy (NaN without test data)"),
         OutputFile("metrics.csv", doc: "step,key,value with keys train_loss and test_loss"),
+        OutputFile("summary.json", doc: "architecture, training settings, complete, snapshots; initial_train_loss, "
+                   + "final_train_loss, initial_test_loss, final_test_loss at the first and last logged steps (final_step). "
+                   + "Losses are the training loss, 1/(2P)·Σ_μ‖f(x_μ) − y_μ‖² = (C/2)·MSE for loss: mean (½·MSE with one "
+                   + "output), not the plain MSEs (test_mse, …) of the analysis stages"),
     ]
 
     @Input("the training (and test) data") var data: DatasetArtifact
@@ -155,7 +161,8 @@ public struct TrainLangevinStage: Stage {
     public static let doc = """
         θ ← θ − η·∇U(θ) + √(2η/β)·ξ with U = ½·s·Σ_μ ‖f(x_μ) − y_μ‖² + ½·λ·|θ|², s = n_L·γ₀² for the meanfield \
         parametrization and 1 otherwise, λ = weight_decay (default 1/β: the prior N(0, 1) on every parameter). \
-        Snapshots taken after the chain has mixed are posterior samples.
+        Snapshots taken after the chain has mixed are posterior samples. The logged losses are 1/(2P)·Σ_μ‖f(x_μ) − \
+        y_μ‖² = (C/2)·MSE whatever the parametrization (not U).
         """
     public static let outputs = TrainGDStage.outputs
 

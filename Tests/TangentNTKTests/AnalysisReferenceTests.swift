@@ -14,6 +14,39 @@ struct AnalysisReferenceTests {
         let t_norm: Int
         let t_half: Int
         let alignment: [Double]
+        let timescales: Times
+        let kernel_cosine_half_final: Double
+        let verdict_cases: [Case]
+    }
+
+    struct Times: Decodable {
+        let t_align: Int?
+        let t_norm: Int?
+        let t_norm_10: Int?
+        let t_norm_90: Int?
+        let t_half: Int?
+        let alignment_rise: Double
+        let snapshots_align_to_norm: Int?
+        let snapshots_align_to_half: Int?
+        let snapshots_norm_to_half: Int?
+        let verdict: String
+    }
+
+    struct Case: Decodable {
+        let steps: [Int]
+        let alignment: [Double]
+        let norms: [Double]
+        let loss_steps: [Int]
+        let losses: [Double]
+        let min_snapshots: Int
+        let expected: Times
+    }
+
+    func matches(_ t: TimeScales, _ e: Times) -> Bool {
+        t.tAlign == e.t_align && t.tNorm == e.t_norm && t.tNorm10 == e.t_norm_10 && t.tNorm90 == e.t_norm_90
+            && t.tHalf == e.t_half && close(t.alignmentRise ?? .nan, e.alignment_rise)
+            && t.snapshotsAlignToNorm == e.snapshots_align_to_norm && t.snapshotsAlignToHalf == e.snapshots_align_to_half
+            && t.snapshotsNormToHalf == e.snapshots_norm_to_half && t.verdict.rawValue == e.verdict
     }
 
     func load() throws -> ([String: NPYArray], Expected) {
@@ -43,7 +76,7 @@ struct AnalysisReferenceTests {
         #expect(close(exponent, expected.exponent))
     }
 
-    @Test("t_align, t_norm, t_half and the alignment series")
+    @Test("t_align, t_norm, t_half, the d values, the verdict and the alignment series")
     func timeScales() throws {
         let (arrays, expected) = try load()
         let stacked = arrays["kernels"]!, n = stacked.shape[1]
@@ -58,6 +91,22 @@ struct AnalysisReferenceTests {
         let t = TimeScales(steps: steps, alignment: alignment, kernelNorms: kernels.map(\.frobeniusNorm),
                            lossSteps: steps, losses: arrays["losses"]!.asDoubles())
         #expect(t.tAlign == expected.t_align && t.tNorm == expected.t_norm && t.tHalf == expected.t_half)
-        #expect(t.silentAlignment == (expected.t_align < expected.t_norm && expected.t_norm <= expected.t_half))
+        #expect(matches(t, expected.timescales), "\(t)")
+        let half = try #require(t.tHalf)
+        let h = try #require(t.lastSnapshot(atOrBefore: half))
+        #expect(close(kernelCosine(kernels[h], kernels[kernels.count - 1]), expected.kernel_cosine_half_final))
+    }
+
+    @Test("the verdict rule agrees with numpy on random sigmoidal runs (every verdict occurs)")
+    func verdictCases() throws {
+        let (_, expected) = try load()
+        var seen: Set<String> = []
+        for (i, c) in expected.verdict_cases.enumerated() {
+            let t = TimeScales(steps: c.steps, alignment: c.alignment, kernelNorms: c.norms, lossSteps: c.loss_steps,
+                               losses: c.losses, minSnapshots: c.min_snapshots)
+            #expect(matches(t, c.expected), "case \(i): \(t)")
+            seen.insert(c.expected.verdict)
+        }
+        #expect(seen == ["holds", "fails", "inconclusive"])
     }
 }

@@ -67,7 +67,7 @@ struct KernelAnalysisTests {
         #expect(abs(spectrum.cumulativePower[0].value - 1) < 1e-12)
     }
 
-    /// PAPERS.md §1.1: a depth-L linear network (L weight matrices) trained to convergence from small init on
+    /// Atanasov, Bordelon & Pehlevan 2022: a depth-L linear network (L weight matrices) trained to convergence from small init on
     /// whitened data (XᵀX = s·I, Gram of rank r = D) has K∞ ∝ (L−1)·yyᵀ + XXᵀ, whose alignment is L/√(L² + r − 1).
     @Test("deep linear networks reach the final alignment L/√(L² + r − 1)", arguments: [2, 3])
     func deepLinearAlignment(_ depth: Int) throws {

@@ -11,7 +11,7 @@ func exactlyWhitened(p: Int, d: Int, rng: inout Xoshiro256StarStar) throws -> Ma
 
 @Suite("Two-layer linear network: silent-alignment closed forms")
 struct TwoLayerLinearTests {
-    /// PAPERS.md §1.1 (Atanasov, Bordelon & Pehlevan, App. C.5): for f = aᵀWx in the standard parametrization,
+    /// Atanasov, Bordelon & Pehlevan 2022, App. C.5: for f = aᵀWx in the standard parametrization,
     /// whitened inputs, teacher y = s·βᵀx and gradient flow on L = 1/(2P) Σ (f − y)²,
     ///   r(t) = aᵀWβ = 2s·sinh(2st) / (e^{2st} − 1 + 2s/q₀),  q(t) = ½βᵀ(WᵀW + |a|²I)β = 2s·cosh(2st) / (e^{2st} − 1 + 2s/q₀),
     /// exact up to O(σ²). `train.gd` with learning rate η approximates the flow at t = η·step.

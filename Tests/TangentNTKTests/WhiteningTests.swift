@@ -133,6 +133,44 @@ struct WhiteningTests {
         #expect(relDiff(a * b, b * a) < 1e-10)
     }
 
+    @Test("preserve_scale: ‖κ·X_γ‖_F equals the full whitening's norm √(ρD) for every γ; the map is κ times the partial one",
+          arguments: [0.25, 0.5, 0.75, 1.0])
+    func preserveScale(_ gamma: Double) throws {
+        let (p, d) = (30, 6)
+        let x = anisotropicData(rows: p, columns: d, seed: 8), t = anisotropicData(rows: 11, columns: d, seed: 9)
+        let full = try whiten(x, test: t, method: .full)
+        let plain = try whiten(x, test: t, method: .partial(gamma: gamma))
+        let kept = try whiten(x, test: t, method: .partial(gamma: gamma), preserveScale: true)
+        // The norm of the fully whitened train inputs, measured, and its closed form √(ρ·D).
+        #expect(abs(kept.train.frobeniusNorm - full.train.frobeniusNorm) < 1e-12 * full.train.frobeniusNorm)
+        #expect(abs(full.train.frobeniusNorm - Double(d * d).squareRoot()) < 1e-12 * full.train.frobeniusNorm)
+        // κ from the spectrum before: ‖X_γ‖_F² = Σ (D^((1−γ)/2)·s_i^γ)², so κ = √(ρD)/‖X_γ‖_F.
+        let norm = plain.trainSingularValuesBefore.map { pow(Double(d), 1 - gamma) * pow($0, 2 * gamma) }.reduce(0, +).squareRoot()
+        #expect(abs(kept.scaleFactor - Double(d * d).squareRoot() / norm) < 1e-12 * kept.scaleFactor)
+        #expect(kept.scaleFactor != 1 && plain.scaleFactor == 1)
+        // The same map up to the factor, on train and test (and the test set keeps the train factor).
+        #expect(relDiff(kept.train, kept.scaleFactor * plain.train) < 1e-14)
+        #expect(relDiff(try #require(kept.test), kept.scaleFactor * (try #require(plain.test))) < 1e-14)
+        let separate = try whiten(x, test: t, method: .partial(gamma: gamma), testStatistics: .separate, preserveScale: true)
+        let separatePlain = try whiten(x, test: t, method: .partial(gamma: gamma), testStatistics: .separate)
+        #expect(relDiff(try #require(separate.test), separate.scaleFactor * (try #require(separatePlain.test))) < 1e-14)
+        // Singular values after are the partial ones times κ.
+        for (a, b) in zip(kept.trainSingularValuesAfter, plain.trainSingularValuesAfter) {
+            #expect(abs(a - kept.scaleFactor * b) < 1e-12 * kept.trainSingularValuesAfter[0])
+        }
+    }
+
+    @Test("preserve_scale: γ = 0 is unchanged (κ = 1 exactly); other methods are refused")
+    func preserveScaleEdges() throws {
+        let x = anisotropicData(rows: 25, columns: 7, seed: 6), t = anisotropicData(rows: 9, columns: 7, seed: 7)
+        let zero = try whiten(x, test: t, method: .partial(gamma: 0), preserveScale: true)
+        let full = try whiten(x, test: t, method: .full)
+        #expect(zero.scaleFactor == 1 && zero.train == full.train && zero.test == full.test)
+        for method in [WhiteningMethod.full, .pca(components: nil), .none] {
+            #expect(throws: NumericsError.self) { try whiten(x, method: method, preserveScale: true) }
+        }
+    }
+
     @Test("PCA keeps k uncorrelated columns whose variances are the top-k squared singular values")
     func pca() throws {
         let (p, d, k) = (50, 8, 3)

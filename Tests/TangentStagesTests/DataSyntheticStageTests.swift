@@ -32,6 +32,46 @@ struct DataSyntheticStageTests {
         #expect(try a.array("covariance_eigenvalues").asDoubles() == [1, 1, 1, 1, 1])
     }
 
+    @Test("center_inputs: train inputs of mean zero, y = B·x for the stored inputs, so the teacher stays linear in the whitened inputs")
+    func centerInputs() throws {
+        let text = synthetic + """
+
+          white: { use: data.whiten, from: { data: data } }
+        """
+        // The same seed and stage id draw the same inputs and teacher with and without centring.
+        let (plainRun, _) = try runPipeline(text)
+        let (centredRun, _) = try runPipeline(text, overrides: ["data.center_inputs=true"])
+        let plain = try #require(plainRun.artifacts["data"]), a = try #require(centredRun.artifacts["data"])
+        let raw = try datasetOf(plain), ds = try datasetOf(a)
+        let b = try matrix(a, "teacher_matrix")
+        #expect(b == (try matrix(plain, "teacher_matrix")))
+        #expect(a.summary["center_inputs"] == .bool(true) && plain.arrays["input_shift"] == nil)
+        // The shift is the mean of the drawn train inputs; train and test are shifted by it.
+        let shift = try a.array("input_shift").asDoubles()
+        let mean = raw.trainInputs.columnSums.map { $0 / 32 }
+        #expect(zip(shift, mean).allSatisfy { abs($0 - $1) < 1e-15 } && shift.contains { abs($0) > 1e-3 })
+        #expect(ds.trainInputs.relativeDifference(to: Matrix(rows: 32, columns: 5) { raw.trainInputs[$0, $1] - mean[$1] }) < 1e-15)
+        #expect(ds.testInputs.relativeDifference(to: Matrix(rows: 8, columns: 5) { raw.testInputs[$0, $1] - mean[$1] }) < 1e-15)
+        #expect(ds.trainInputs.columnSums.allSatisfy { abs($0) < 1e-13 })
+        // y = B·x holds for the stored (centred) inputs, train and test.
+        #expect(try ds.trainInputs.matmul(b, transposeOther: true).relativeDifference(to: ds.trainTargets) < 1e-14)
+        #expect(try ds.testInputs.matmul(b, transposeOther: true).relativeDifference(to: ds.testTargets) < 1e-14)
+
+        // After whitening (which centres), least squares on the whitened train inputs: with centred inputs the
+        // targets are exactly linear in them; without, the residual is the offset B·μ̂ on every sample (the
+        // centred columns are orthogonal to 1), so a bias-free model's loss 1/(2P)·|f − y|² floors at ½·(B·μ̂)².
+        func residualLoss(_ run: RunResult) throws -> Double {
+            let w = try datasetOf(try #require(run.artifacts["white"]))
+            let fit = try w.trainInputs.leastSquares(w.trainTargets).solution
+            let r = try w.trainInputs.matmul(fit) - w.trainTargets
+            return 0.5 * r.frobeniusInner(r) / 32
+        }
+        let offset = (0..<5).reduce(0.0) { $0 + b[0, $1] * mean[$1] }
+        #expect(abs(try residualLoss(plainRun) - 0.5 * offset * offset) < 1e-10 * offset * offset)
+        #expect(offset * offset > 1e-3)
+        #expect(try residualLoss(centredRun) < 1e-28)
+    }
+
     @Test("same seed ⇒ bit-identical artifacts; another seed or stage id ⇒ different numbers")
     func reproducible() throws {
         let a = try artifact(synthetic, "data")
@@ -113,6 +153,7 @@ struct DataSyntheticStageTests {
         ("teacher: mixture, outputs: 3", "`outputs`"),
         ("teacher: multi_index, indices: 5", "`indices`"),
         ("teacher: random_labels, label_noise: 1.5", "`label_noise`"),
+        ("teacher: mixture, center_inputs: true", "`center_inputs`"),
     ])
     func parameterErrors(_ with: String, _ named: String) throws {
         let text = "pipeline: e\nstages:\n  data: { use: data.synthetic, with: { train: 4, test: 1, input_dim: 4, \(with) } }\n"

@@ -86,6 +86,27 @@ struct DataWhitenStageTests {
         #expect(s[5] < 1e-10)
     }
 
+    @Test("preserve_scale: the train and test inputs of partial whitening are κ times the plain ones, κ in the summary")
+    func preserveScale() throws {
+        let text = whitening + """
+
+          plain: { use: data.whiten, from: { data: data }, with: { method: partial, gamma: 0.5 } }
+          kept: { use: data.whiten, from: { data: data }, with: { method: partial, gamma: 0.5, preserve_scale: true } }
+        """
+        let (result, _) = try runPipeline(text)
+        let white = try #require(result.artifacts["white"]), plain = try #require(result.artifacts["plain"])
+        let kept = try #require(result.artifacts["kept"])
+        let kappa = try #require(kept.summary["scale_factor"]?.doubleValue)
+        #expect(plain.summary["scale_factor"] == .double(1) && white.summary["scale_factor"] == .double(1))
+        #expect(kept.summary["preserve_scale"] == .bool(true))
+        let full = try matrix(white, "train_x").frobeniusNorm
+        #expect(abs(try matrix(kept, "train_x").frobeniusNorm - full) < 1e-12 * full)
+        #expect(try matrix(kept, "train_x").relativeDifference(to: kappa * (try matrix(plain, "train_x"))) < 1e-14)
+        #expect(try matrix(kept, "test_x").relativeDifference(to: kappa * (try matrix(plain, "test_x"))) < 1e-14)
+        let message = try #require(try validationError(whitening, overrides: ["white.preserve_scale=true"]))
+        #expect(message.message.contains("partial"))
+    }
+
     @Test("no test set: no test spectra; the pipeline is reproducible")
     func noTest() throws {
         let a = try artifact(whitening, "white", overrides: ["data.test=0"])
@@ -98,6 +119,8 @@ struct DataWhitenStageTests {
         (["white.components=2"], "`components`"),
         (["white.method=pca", "white.test_statistics=separate"], "`test_statistics`"),
         (["white.method=pca", "white.components=9"], "`components`"),
+        (["white.preserve_scale=true"], "`preserve_scale`"),
+        (["white.method=pca", "white.preserve_scale=true"], "`preserve_scale`"),
     ])
     func errors(_ overrides: [String], _ named: String) throws {
         let f = try #require(try validationError(whitening, overrides: overrides))

@@ -82,6 +82,84 @@ struct KernelRegressionStageTests {
         #expect(abs(wd - 2 * 0.01 * 12) < 1e-15)
     }
 
+    /// A muP tanh network (width 128) trains stably at η = 0.5 because its learning-rate factors (n/D on the
+    /// input layer, 1/n on the output layer) make the dynamics' kernel O(1); the parameter-space NTK
+    /// (`weighting: parameters`, c_l = 1) is O(n) larger, so KGD with it at the same η diverges.
+    static let divergingKGD = """
+    pipeline: kgd
+    seed: 1
+    stages:
+      data:  { use: data.synthetic, with: { train: 20, test: 8, input_dim: 4 } }
+      model: { use: model.mlp, from: { data: data }, with: { hidden: [128], activation: tanh, parametrization: mup } }
+      train: { use: train.gd, from: { data: data, model: model }, with: { learning_rate: 0.5, steps: 300, snapshots: { every: 100 }, log_points: 30 } }
+      snaps: { use: ntk.snapshots, from: { trajectory: train, data: data } }
+      kr:    { use: analysis.kernel_regression, from: { kernels: snaps, trajectory: train, data: data } }
+      rates: { use: ntk.snapshots, from: { trajectory: train, data: data }, with: { weighting: learning_rate } }
+      kr2:   { use: analysis.kernel_regression, from: { kernels: rates, trajectory: train, data: data } }
+    """
+
+    @Test("a diverging KGD curve is kept whole: nan/inf rows in metrics.csv, null losses, diverged and diverged_at")
+    func divergedCurves() throws {
+        let (result, folder) = try runPipeline(Self.divergingKGD)
+        let kr = try #require(result.artifacts["kr"])
+        let series = try result.read(KernelsArtifact.self, "snaps")
+        let data = try datasetOf(try #require(result.artifacts["data"]))
+        let trajectory = try result.read(TrajectoryArtifact.self, "train")
+        let (p, eta) = (20.0, 0.5)
+        // The condition for divergence: η·λ_max(K₀)/P > 2 (measured ≈ 9: the loss grows ×64 per step).
+        let k0 = try series.heads(0)[0]
+        let lambdaMax = try #require(try k0.symmetricEigenvalues().max())
+        #expect(eta * lambdaMax / p > 2)
+
+        // Independent reference: the direct recursion f ← f − (η/P)·K₀·(f − Y) from f₀, its loss 1/(2P)|f − Y|² at
+        // every logged step, and the first step where it is not finite or above 1e4 × its initial value.
+        let f0 = try trajectory.snapshot(0)(data.trainInputs), y = data.trainTargets
+        var f = f0
+        var expectedAt: Int? = nil
+        var initial = 0.0
+        let logged = Set(trajectory.losses.map(\.step))
+        for step in 0...300 {
+            if logged.contains(step) {
+                let r = f - y
+                let loss = 0.5 * r.frobeniusInner(r) / p
+                if step == 0 { initial = loss }
+                if expectedAt == nil, !loss.isFinite || loss > 1e4 * initial { expectedAt = step }
+            }
+            f = f - (eta / p) * (try k0.matmul(f - y))
+        }
+        let kgd = try #require(kr.summary["kgd"]?.objectValue), akgd = try #require(kr.summary["akgd"]?.objectValue)
+        #expect(kgd["diverged"] == .bool(true) && akgd["diverged"] == .bool(true))
+        #expect(kgd["diverged_at"] == expectedAt.map(Value.int) && expectedAt != nil, "\(kgd)")
+        // With a test set test_loss is always there; not finite at the end, so null.
+        #expect(kgd["test_loss"] == .null && kgd["train_loss"] == .null && kgd["step"] == .int(300))
+        #expect(akgd["test_loss"] == .null)
+
+        // metrics.csv keeps every logged step of every curve, the non-finite values included.
+        let csv = try String(contentsOf: folder.appendingPathComponent("kr/metrics.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n").map(String.init)
+        for key in ["kgd_train_loss", "kgd_test_loss", "akgd_train_loss", "akgd_test_loss"] {
+            let rows = lines.filter { $0.split(separator: ",").dropFirst().first.map(String.init) == key }
+            #expect(rows.count == logged.count, "\(key)")
+            #expect(rows.contains { $0.hasSuffix(",inf") || $0.hasSuffix(",nan") }, "\(key)")
+        }
+        let readBack = kr.metrics.filter { $0.key == "kgd_test_loss" }
+        #expect(readBack.count == logged.count && readBack.contains { !$0.value.isFinite })
+        if pandasAvailable {
+            // pandas reads nan and inf as floats.
+            let script = "import pandas as pd, numpy as np, sys; m = pd.read_csv(sys.argv[1]); "
+                + "v = m[m.key == 'kgd_test_loss'].value; assert v.dtype == np.float64, v.dtype; "
+                + "print(int((~np.isfinite(v)).sum()), len(v))"
+            let out = try runPython(["-c", script, folder.appendingPathComponent("kr/metrics.csv").path])
+            let nonFinite = readBack.filter { !$0.value.isFinite }.count
+            #expect(out.status == 0 && out.output.hasPrefix("\(nonFinite) \(logged.count)"), "\(out.output)")
+        }
+
+        // The learning-rate-weighted kernel is the dynamics' own: KGD with it does not diverge.
+        let stable = try #require(result.artifacts["kr2"]?.summary["kgd"]?.objectValue)
+        #expect(stable["diverged"] == .bool(false) && stable["diverged_at"] == .null)
+        #expect(stable["test_loss"]?.doubleValue.map { $0.isFinite } == true)
+    }
+
     @Test("kgd without a trajectory is an error naming the parameter")
     func kgdNeedsTrajectory() throws {
         let text = kernelRegressionPipeline + """
@@ -145,4 +223,21 @@ struct KernelRegressionReferenceTests {
             for (a, b) in zip(curve.testLoss, test) { #expect(close(a, b), "\(label) test \(a) vs \(b)") }
         }
     }
+}
+
+/// Whether `python3` with pandas is on PATH (the pandas reading checks run only then).
+let pandasAvailable: Bool = (try? runPython(["-c", "import pandas"]).status) == 0
+
+/// Runs `python3 arguments`, returning its exit status and its stdout and stderr together.
+func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
 }

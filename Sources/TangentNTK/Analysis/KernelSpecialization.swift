@@ -1,6 +1,7 @@
 import TangentCore
 
-/// How the kernel specialization matrix is normalized (Shan & Bordelon, Eq. 9; PAPERS.md §2.2 lists both readings).
+/// How the kernel specialization matrix is normalized (Shan & Bordelon 2021, Eq. 9, whose normalizer can be read
+/// either way: averaged over the diagonal pairs (c, c), or over the heads for each target column d).
 public enum SpecializationNormalization: String, Sendable, CaseIterable {
     /// KSM(c, d) = A(K^{cc}, y_d) / [C⁻¹ Σ_{d'} A(K^{d'd'}, y_{d'})]  (variant A, "verified against the PDF")
     case meanDiagonal = "mean_diagonal"

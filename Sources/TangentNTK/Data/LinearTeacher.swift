@@ -6,8 +6,9 @@ import TangentCore
 ///   with one output (C = 1) U = [1] and nothing is drawn for it.
 /// - σ = (σ_1 … σ_r) are the requested relative singular values (default: all ones, r = min(C, D)), s the scale;
 ///   the singular values of B are therefore s·σ_α.
-/// - One output: B = s·βᵀ with β = v₁ = g/|g|, g ~ N(0, I_D), so y = s·βᵀx with |β| = 1 (the paper-1 teacher).
-/// - Several outputs: the teacher of paper 1, Sec. 4.2: B = Σ_α s·σ_α u_α v_αᵀ.
+/// - One output: B = s·βᵀ with β = v₁ = g/|g|, g ~ N(0, I_D), so y = s·βᵀx with |β| = 1 (the teacher of Atanasov,
+///   Bordelon & Pehlevan 2022).
+/// - Several outputs: the teacher of Atanasov, Bordelon & Pehlevan 2022, Sec. 4.2: B = Σ_α s·σ_α u_α v_αᵀ.
 public struct LinearTeacher: Sendable, Equatable {
     /// B (C × D)
     public let matrix: Matrix<Double>

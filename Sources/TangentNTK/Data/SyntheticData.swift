@@ -46,10 +46,16 @@ public struct SyntheticDataSpec: Sendable, Equatable {
     public var noisyTest: Bool
     /// How class ids become targets (class tasks only).
     public var encoding: TargetEncoding
+    /// Regression tasks: subtract the train inputs' sample mean μ̂ from the train and the test inputs before the
+    /// teacher labels them, so the train inputs have mean zero (to rounding) and y = teacher(x) holds for the inputs as
+    /// stored. A later centring (`whiten` with centring) then changes nothing, and a teacher that is linear in x
+    /// stays linear in the whitened inputs: without it, a linear teacher y = B·x seen through centred inputs is
+    /// y = B·x_c + B·μ̂, an offset of order |B|/√P that a network without biases cannot fit.
+    public var centerInputs: Bool
 
     public init(train: Int, test: Int, inputDimension: Int, spectrum: CovarianceSpectrum = .isotropic,
                 rotate: Bool = false, task: SyntheticTask, labelNoise: Double = 0, noisyTest: Bool = false,
-                encoding: TargetEncoding = .plusminus) {
+                encoding: TargetEncoding = .plusminus, centerInputs: Bool = false) {
         self.train = train
         self.test = test
         self.inputDimension = inputDimension
@@ -59,6 +65,7 @@ public struct SyntheticDataSpec: Sendable, Equatable {
         self.labelNoise = labelNoise
         self.noisyTest = noisyTest
         self.encoding = encoding
+        self.centerInputs = centerInputs
     }
 }
 
@@ -97,6 +104,8 @@ public struct SyntheticData: Sendable {
     /// Class ids before flipping (class tasks).
     public let cleanTrainLabels: [Int]?
     public let cleanTestLabels: [Int]?
+    /// μ̂, the train inputs' sample mean subtracted from train and test inputs (`centerInputs`), else nil.
+    public let inputShift: [Double]?
 
     /// Generates the dataset of `spec`, drawing stream `s` from `rng(s)` (in a stage: `context.rng(stream:)`).
     public static func generate(_ spec: SyntheticDataSpec,
@@ -108,6 +117,10 @@ public struct SyntheticData: Sendable {
         }
         guard spec.labelNoise.isFinite, spec.labelNoise >= 0 else {
             throw NumericsError(.invalidArgument, "label noise must be finite and ≥ 0, got \(spec.labelNoise)")
+        }
+        if spec.centerInputs, spec.task.isClassification {
+            throw NumericsError(.invalidArgument,
+                                "centring the inputs before labelling applies to regression teachers; class targets do not depend on x")
         }
         if spec.task.isClassification, spec.labelNoise > 1 {
             throw NumericsError(.invalidArgument,
@@ -122,12 +135,20 @@ public struct SyntheticData: Sendable {
                                                  using: &distributionRNG)
         var linear: LinearTeacher?, mlp: MLPTeacher?, index: IndexTeacher?, mixture: GaussianMixture?
         var trainX: Matrix<Double>, testX: Matrix<Double>
-        /// Regression tasks: train then test inputs from their streams, labelled by the teacher.
+        var inputShift: [Double]? = nil
+        /// Regression tasks: train then test inputs from their streams (shifted by the train mean with
+        /// `centerInputs`), labelled by the teacher.
         func labelled(by teacher: (Matrix<Double>) throws -> Matrix<Double>)
             throws -> (Matrix<Double>, Matrix<Double>, Matrix<Double>, Matrix<Double>)
         {
-            let x = distribution.sample(spec.train, using: &inputRNG.train)
-            let xt = distribution.sample(spec.test, using: &inputRNG.test)
+            var x = distribution.sample(spec.train, using: &inputRNG.train)
+            var xt = distribution.sample(spec.test, using: &inputRNG.test)
+            if spec.centerInputs {
+                let mean = x.columnSums.map { $0 / Double(x.rows) }
+                for i in 0..<x.rows { for j in 0..<d { x[i, j] -= mean[j] } }
+                for i in 0..<xt.rows { for j in 0..<d { xt[i, j] -= mean[j] } }
+                inputShift = mean
+            }
             return (x, xt, try teacher(x), try teacher(xt))
         }
         var trainY: Matrix<Double>, testY: Matrix<Double>
@@ -199,6 +220,7 @@ public struct SyntheticData: Sendable {
                                   trainLabels: trainLabels, testLabels: testLabels)
         return SyntheticData(dataset: dataset, distribution: distribution, linearTeacher: linear, mlpTeacher: mlp,
                              indexTeacher: index, mixture: mixture, cleanTrainTargets: cleanTrainY,
-                             cleanTestTargets: cleanTestY, cleanTrainLabels: cleanTrainL, cleanTestLabels: cleanTestL)
+                             cleanTestTargets: cleanTestY, cleanTrainLabels: cleanTrainL, cleanTestLabels: cleanTestL,
+                             inputShift: inputShift)
     }
 }

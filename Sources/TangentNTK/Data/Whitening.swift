@@ -7,12 +7,12 @@ import TangentCore
 /// (S = diag(s_1 ≥ … ≥ s_r), r = min(P, D)), only the ρ singular values above the cutoff
 /// s_i > max(P, D)·ε·s_1 (ε = 2⁻⁵², numpy's `matrix_rank` rule) count as nonzero; U_ρ, S_ρ, V_ρ keep those.
 ///
-/// - `full`: X_w = √D·U_ρ·V_ρᵀ. Every nonzero singular value becomes √D (the transform of the paper-3 code,
-///   `sqrt(D) * U @ Vt`), so X_wᵀX_w = D·V_ρV_ρᵀ (D times the projector on the data's span) and
+/// - `full`: X_w = √D·U_ρ·V_ρᵀ. Every nonzero singular value becomes √D (the transform of the code published with
+///   Lauditi, Bordelon & Pehlevan 2025, `sqrt(D) * U @ Vt`), so X_wᵀX_w = D·V_ρV_ρᵀ (D times the projector on the data's span) and
 ///   X_w X_wᵀ = D·U_ρU_ρᵀ; for P ≤ D at full rank the samples are orthogonal with |x_μ|² = D, and for P ≥ D the
 ///   sample covariance is (1/P)·X_wᵀX_w = (D/P)·I.
-/// - `partial(gamma: γ)`, γ ∈ [0, 1]: X_γ = D^{(1−γ)/2}·U_ρ·S_ρ^γ·V_ρᵀ (paper 1, Sec. 5: covariance eigenvalues
-///   λ → λ^γ). Singular values D^{(1−γ)/2}·s_i^γ interpolate geometrically between √D (γ = 0, exactly `full`)
+/// - `partial(gamma: γ)`, γ ∈ [0, 1]: X_γ = D^{(1−γ)/2}·U_ρ·S_ρ^γ·V_ρᵀ (Atanasov, Bordelon & Pehlevan 2022,
+///   Sec. 5: covariance eigenvalues λ → λ^γ). Singular values D^{(1−γ)/2}·s_i^γ interpolate geometrically between √D (γ = 0, exactly `full`)
 ///   and s_i; γ = 1 returns X_c itself, unchanged bit for bit (the SVD is not used).
 /// - `pca(components: k)`: X_k = X_c·V_k (P × k), the coordinates on the top-k right singular vectors (k = ρ when
 ///   nil, 1 ≤ k ≤ min(P, D)); the columns are uncorrelated: X_kᵀX_k = diag(s_1², …, s_k²). Each v_j's sign is
@@ -31,8 +31,8 @@ public enum WhiteningMethod: Sendable, Equatable {
 ///   (c = D^{(1−γ)/2}; γ = 0 for `full`), M = V_k for `pca` and M = I for `none` and γ = 1. Applied to the train
 ///   set it reproduces the whitened train set (to rounding). Test components outside the span of the train
 ///   data (V_ρ) are removed when ρ < D.
-/// - `separate`: the test set is whitened on its own, with its own mean and SVD (as the paper-3 code does).
-///   Not allowed with `pca`, whose axes would differ between train and test.
+/// - `separate`: the test set is whitened on its own, with its own mean and SVD (as the code of Lauditi, Bordelon &
+///   Pehlevan 2025 does). Not allowed with `pca`, whose axes would differ between train and test.
 public enum WhiteningStatistics: String, Sendable, CaseIterable {
     case train, separate
 }
@@ -174,6 +174,8 @@ public struct WhitenedData: Sendable, Equatable {
     /// Singular values of the test matrix as centred for its transform (by μ_train or its own mean), before it.
     public let testSingularValuesBefore: [Double]?
     public let testSingularValuesAfter: [Double]?
+    /// The factor κ that multiplied the transformed train and test inputs (`preserveScale`), 1 otherwise.
+    public let scaleFactor: Double
 
     public var trainSingularValuesBefore: [Double] { trainWhitening.singularValues }
 }
@@ -181,17 +183,36 @@ public struct WhitenedData: Sendable, Equatable {
 /// Whitens `train` (P × D) and, when given, `test` (P_test × D) by `method`; see `WhiteningMethod` for the
 /// formulas and `WhiteningStatistics` for how the test set is treated. Singular values after the transform are
 /// computed afresh from the transformed matrices.
+///
+/// `preserveScale` (partial whitening only) multiplies the transformed train inputs X_γ, and the test inputs by the
+/// same factor, by κ = √(ρ·D)/‖X_γ‖_F, so that ‖κ·X_γ‖_F = √(ρ·D) = ‖X_0‖_F, the norm of the fully whitened train
+/// inputs (ρ nonzero singular values, each √D). The kernels and the gradient-descent step sizes of a network scale
+/// with the input norm, so this lets one learning rate serve every γ. γ = 0 is already the full whitening: κ = 1
+/// exactly.
 public func whiten(_ train: Matrix<Double>, test: Matrix<Double>? = nil, method: WhiteningMethod, center: Bool = true,
-                   testStatistics: WhiteningStatistics = .train) throws -> WhitenedData {
+                   testStatistics: WhiteningStatistics = .train, preserveScale: Bool = false) throws -> WhitenedData {
     if case .pca = method, testStatistics == .separate, let test, test.rows > 0 {
         throw NumericsError(.invalidArgument,
                             "PCA with separate test statistics would project train and test onto different axes; use test statistics `train`")
     }
-    let (w, x) = try Whitening.fit(train, method: method, center: center, what: "the train inputs")
+    var kappa = 1.0
+    if preserveScale {
+        guard case .partial = method else {
+            throw NumericsError(.invalidArgument, "preserving the scale applies to partial whitening only")
+        }
+    }
+    let (w, fitted) = try Whitening.fit(train, method: method, center: center, what: "the train inputs")
+    var x = fitted
+    if preserveScale, case .partial(let gamma) = method, gamma != 0 {
+        let norm = x.frobeniusNorm
+        guard norm > 0 else { throw NumericsError(.invalidArgument, "cannot preserve the scale of zero inputs") }
+        kappa = (Double(w.rank) * Double(train.columns)).squareRoot() / norm
+        x = kappa * x
+    }
     let trainAfter = try x.singularValues()
     guard let test, test.rows > 0 else {
         return WhitenedData(train: x, test: test, trainWhitening: w, testWhitening: nil, trainSingularValuesAfter: trainAfter,
-                            testSingularValuesBefore: nil, testSingularValuesAfter: nil)
+                            testSingularValuesBefore: nil, testSingularValuesAfter: nil, scaleFactor: kappa)
     }
     guard test.columns == train.columns else {
         throw NumericsError(.shapeMismatch, "test inputs have \(test.columns) features but train inputs have \(train.columns)")
@@ -199,13 +220,15 @@ public func whiten(_ train: Matrix<Double>, test: Matrix<Double>? = nil, method:
     switch testStatistics {
     case .train:
         try test.checkFinite("the test inputs")
-        let t = try w.apply(test)
+        let t = kappa == 1 ? try w.apply(test) : kappa * (try w.apply(test))
         return WhitenedData(train: x, test: t, trainWhitening: w, testWhitening: nil, trainSingularValuesAfter: trainAfter,
                             testSingularValuesBefore: try w.centre(test).singularValues(),
-                            testSingularValuesAfter: try t.singularValues())
+                            testSingularValuesAfter: try t.singularValues(), scaleFactor: kappa)
     case .separate:
-        let (tw, t) = try Whitening.fit(test, method: method, center: center, what: "the test inputs")
+        let (tw, separate) = try Whitening.fit(test, method: method, center: center, what: "the test inputs")
+        let t = kappa == 1 ? separate : kappa * separate
         return WhitenedData(train: x, test: t, trainWhitening: w, testWhitening: tw, trainSingularValuesAfter: trainAfter,
-                            testSingularValuesBefore: tw.singularValues, testSingularValuesAfter: try t.singularValues())
+                            testSingularValuesBefore: tw.singularValues, testSingularValuesAfter: try t.singularValues(),
+                            scaleFactor: kappa)
     }
 }

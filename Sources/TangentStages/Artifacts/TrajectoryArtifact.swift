@@ -48,7 +48,9 @@ public struct TrajectoryShape: Sendable, Equatable {
 /// Files: `times.npy` (T,) int64 snapshot steps; `snapshots.npz` with `W0, b0, W1, …` each stacked over snapshots
 /// (T, fan_out, fan_in); `final.npz` (the `model.load` format); `log_steps.npy`, `train_loss.npy`,
 /// `test_loss.npy` and `metrics.csv` (`step,train_loss|test_loss,value`); a summary with the architecture, the
-/// training settings (`training`), the final losses and `complete` (false: a partial run).
+/// training settings (`training`), the initial and final losses (`initial_train_loss`, `final_train_loss`,
+/// `initial_test_loss`, `final_test_loss`, at the first logged step and at `final_step`) and `complete` (false: a
+/// partial run).
 ///
 /// Read back, snapshots are loaded one at a time (`snapshot(_:)`), so stages that walk through them hold one.
 public struct TrajectoryArtifact: ArtifactValue {
@@ -160,6 +162,10 @@ public struct TrajectoryArtifact: ArtifactValue {
         summary["training"] = .object(settings)
         summary["complete"] = .bool(complete)
         summary["snapshots"] = .int(t)
+        if let first = losses.first {
+            summary["initial_train_loss"] = .double(first.train)
+            if !first.test.isNaN { summary["initial_test_loss"] = .double(first.test) }
+        }
         if let last = losses.last {
             summary["final_step"] = .int(last.step)
             summary["final_train_loss"] = .double(last.train)
