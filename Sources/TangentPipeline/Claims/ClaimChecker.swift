@@ -115,7 +115,8 @@ extension ClaimExpression {
                     let subtract = m.text.contains("-") ? " (to subtract, write spaces around `-`)" : ""
                     problems.append(Problem(offset: m.range.lowerBound, "no stage `\(PipelineLoader.shown(m.stage))` in this pipeline",
                                             suggestion: (hints.suggestion(for: m.stage, among: stageIDs.ordered)
-                                                ?? "a metric is <stage id>.<key>; stage ids are: \(listed(stageIDs.ordered))") + subtract))
+                                                ?? (stageIDs.ordered.isEmpty ? "a metric is <stage id>.<key>, and the pipeline has no stages yet"
+                                                    : "a metric is <stage id>.<key>; stage ids are: \(listed(stageIDs.ordered))")) + subtract))
                 }
                 var seen = Set<String>()
                 for selection in m.selector {
