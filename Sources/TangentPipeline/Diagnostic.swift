@@ -22,6 +22,8 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible, Equatable {
         case unknownStage, unknownParameter, missingParameter
         case unknownUpstream, unknownSlot, missingInput, tooManyInputs, slotKindMismatch, cycle, duplicateID
         case unknownProfile, badOverride
+        /// A claim's check does not parse, or names a stage, axis or selector the pipeline does not have.
+        case badClaim
         /// A stage would allocate more memory than the machine has.
         case outOfMemory
         /// The pipeline file is not a readable regular file (a directory, a FIFO, a device, too large, no permission).

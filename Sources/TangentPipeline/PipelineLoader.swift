@@ -5,7 +5,8 @@ import TangentCore
 /// reporting every problem at once with its file:line:column, field and a remedy.
 public enum PipelineLoader {
     /// Top-level fields of a pipeline file.
-    static let topLevelKeys = ["pipeline", "description", "seed", "precision", "threads", "stages", "profiles", "sweep"]
+    static let topLevelKeys = ["pipeline", "description", "seed", "precision", "threads", "stages", "profiles", "sweep",
+                               "claims"]
 
     static let topLevelSchema: [Parameter] = [
         Parameter("pipeline", .string, doc: "the pipeline's name (names its run folder)"),
@@ -35,6 +36,31 @@ public enum PipelineLoader {
     public static func load(text: String, file: String, overrides: [String] = [], profile: String? = nil,
                             sweep sweepOptions: [String] = [], sweepMode: SweepSpec.Mode = .grid,
                             registry: StageRegistry) throws(PipelineError) -> ResolvedPipeline {
+        try load(text: text, file: file, overrides: overrides, profile: profile, sweep: sweepOptions, sweepMode: sweepMode,
+                 registry: registry, claims: true)
+    }
+
+    /// Loads a point of a sweep (its overrides applied, without the sweep's `--sweep` axes): as `load`, except that
+    /// claims are neither checked nor kept (the sweep's base pipeline checked them against every axis, and a sweep
+    /// evaluates them on its aggregate, not at each point).
+    static func loadPoint(file path: String, overrides: [String], profile: String?,
+                          registry: StageRegistry) throws(PipelineError) -> ResolvedPipeline {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let text = try PipelineFile.text(at: absolute)
+        return try loadPoint(text: text, file: absolute, overrides: overrides, profile: profile, registry: registry)
+    }
+
+    /// `loadPoint(file:…)` on the file's text.
+    static func loadPoint(text: String, file: String, overrides: [String], profile: String?,
+                          registry: StageRegistry) throws(PipelineError) -> ResolvedPipeline {
+        try load(text: text, file: file, overrides: overrides, profile: profile, sweep: [], sweepMode: .grid,
+                 registry: registry, claims: false)
+    }
+
+    /// `claims`: check and keep the file's claims (false for the points of a sweep).
+    private static func load(text: String, file: String, overrides: [String], profile: String?,
+                             sweep sweepOptions: [String], sweepMode: SweepSpec.Mode,
+                             registry: StageRegistry, claims checkingClaims: Bool) throws(PipelineError) -> ResolvedPipeline {
         var document = try ConfigParser.parse(text, file: file)
         var diagnostics: [Diagnostic] = []
         var hints = SuggestionBudget()
@@ -113,7 +139,7 @@ public enum PipelineLoader {
                                           suggestion: suggestion(for: entry.key, among: topLevelKeys)
                                               ?? "fields are: \(topLevelKeys.joined(separator: ", "))"))
         }
-        let scalarFields = ConfigValue.Located(.map(entries.filter { topLevelKeys.contains($0.key) && !["stages", "profiles", "sweep"].contains($0.key) }),
+        let scalarFields = ConfigValue.Located(.map(entries.filter { topLevelKeys.contains($0.key) && !["stages", "profiles", "sweep", "claims"].contains($0.key) }),
                                                at: top)
         let header = checker.check(scalarFields, schema: topLevelSchema, field: "", owner: "the pipeline", ownerLocation: top)
         diagnostics += checker.diagnostics.map { d in
@@ -193,6 +219,12 @@ public enum PipelineLoader {
         }
         diagnostics += checker.diagnostics
 
+        // Claims: checked against the stage ids and the sweep's axes (never part of a cache key).
+        let claims = checkingClaims
+            ? checkClaims(document["claims"]?.value, text: text, ids: stageIDs, axes: sweep.keys, diagnostics: &diagnostics,
+                          hints: &hints)
+            : []
+
         // Order (and cycles) only once everything else is sound.
         var ordered: [ResolvedStage] = []
         if !diagnostics.contains(where: { $0.severity == .error }) {
@@ -209,6 +241,7 @@ public enum PipelineLoader {
             precision: Precision(rawValue: header["precision"]?.stringValue ?? "float64") ?? .float64,
             threads: header["threads"]?.intValue, stages: ordered, file: file, profile: profile,
             overrides: applied.map(\.text), sweep: sweep)
+        pipeline.claims = claims
         pipeline.warnings = diagnostics
         return pipeline
     }

@@ -27,6 +27,9 @@ public struct RunOptions: Sendable {
     /// A sweep's stage store (`OUT/store`): a stage whose key is stored there is hard-linked into the run folder
     /// instead of computed, and every stage the run finishes is added to it (see `StageStore`).
     public var store: URL?
+    /// Evaluate the pipeline's claims once every stage has finished and write `claims.json` at the run folder's
+    /// root (false for the points of a sweep, whose claims the sweep evaluates on its aggregate).
+    public var evaluateClaims = true
     /// Digests of input files already hashed (by path, size and modification time), shared between the runs of a
     /// sweep's points in one process so that a data file is hashed once, not once per point.
     public var fileDigests: FileDigests?
@@ -83,6 +86,9 @@ public struct RunResult: Sendable {
     public var records: [StageRecord]
     /// What validation reported without stopping the run.
     public var warnings: [Diagnostic]
+    /// The pipeline's claims, evaluated on the finished run and written to `claims.json` (nil when the run does not
+    /// evaluate claims: a point of a sweep).
+    public var claims: ClaimsReport? = nil
 
     /// The finished folder of stage `id`.
     public func folder(_ id: String) throws -> ArtifactFolder {
@@ -224,7 +230,14 @@ public struct PipelineRunner {
             }
         }
         try journal.finished()
-        return RunResult(directory: root, records: journal.records, warnings: plan.warnings)
+        var result = RunResult(directory: root, records: journal.records, warnings: plan.warnings)
+        if options.evaluateClaims {
+            // Also when every stage was reused: claims are not part of any cache key.
+            let claims = ClaimEvaluator.evaluate(pipeline.claims, runFolder: root)
+            try claims.write(to: root)
+            result.claims = claims
+        }
+        return result
     }
 
     /// Computes stage `index` into a temporary folder and moves it into place (or keeps it aside as failed).
@@ -307,8 +320,8 @@ public struct PipelineRunner {
     }
 }
 
-/// manifest.json: the resolved config, seed, precision, toolkit version, host, threads and every stage's key,
-/// status, duration and outputs.
+/// manifest.json: the resolved config, seed, precision, toolkit version, host, threads, the claims and every
+/// stage's key, status, duration and outputs.
 struct Manifest {
     var base: [String: Value]
 
@@ -320,6 +333,8 @@ struct Manifest {
             "threads": .int(threads), "overrides": .list(pipeline.overrides.map(Value.string)),
             "profile": pipeline.profile.map(Value.string) ?? .null,
             "started": .string(ISO8601DateFormatter().string(from: Date())),
+            // The claims as written, so that `tangent claims DIR` can evaluate them again from the folder alone.
+            "claims": .list(pipeline.claims.map { StoredClaim($0).value }),
         ]
     }
 

@@ -19,6 +19,9 @@ public struct ResolvedPipeline: @unchecked Sendable {
     public var overrides: [String]
     /// The sweep: the file's `sweep:` block with the command line's `--sweep` axes (empty: a single run).
     public var sweep: SweepSpec
+    /// The file's claims, checks parsed and validated (evaluated after the run or sweep; never part of a cache key).
+    /// Empty for the points of a sweep: the sweep evaluates them on its aggregate.
+    public var claims: [Claim] = []
     /// Warnings found while validating (a valid pipeline has no errors, but may have warnings).
     public var warnings: [Diagnostic] = []
 
@@ -72,6 +75,13 @@ public struct ResolvedPipeline: @unchecked Sendable {
                 for key in stage.parameters.values.keys.sorted() {
                     lines.append("      \(key): \(yamlScalar(stage.parameters.values[key]!))")
                 }
+            }
+        }
+        if !claims.isEmpty {
+            lines.append("claims:")
+            for claim in claims {
+                lines.append("  - that: \(jsonQuoted(claim.that))")
+                lines.append("    check: \(jsonQuoted(claim.check))")
             }
         }
         return lines.joined(separator: "\n") + "\n"

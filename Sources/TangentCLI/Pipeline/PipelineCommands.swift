@@ -36,7 +36,9 @@ struct RunCommand: ParsableCommand {
         discussion: """
             With a sweep (the file's `sweep:` block or --sweep options), every point is validated first, then each \
             runs as its own process in OUT/points/<point>, --jobs at a time, and OUT/sweep.csv, OUT/aggregate.csv \
-            and OUT/curves/ collect the results. `--tasks FILE --index I` runs line I of a tasks file written by \
+            and OUT/curves/ collect the results. The file's claims are evaluated after the run (or on the sweep's \
+            aggregate), printed and written to claims.json; with --strict-claims a failing claim makes the exit \
+            status 1. `--tasks FILE --index I` runs line I of a tasks file written by \
             `tangent sweep submit` or `tangent sweep plan` (a Slurm array element, a GNU parallel slot).
             """)
 
@@ -56,6 +58,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run tasks from this tasks file (JSON Lines) instead of a pipeline file.") var tasks: String?
     @Option(help: "With --tasks: the line to run (0-based), or the group of --pack lines.") var index: Int?
     @Option(help: "With --tasks: run lines index·pack … index·pack+pack−1, one after another.") var pack = 1
+    @OptionGroup var strict: StrictClaims
 
     func validate() throws {
         if tasks != nil {
@@ -65,6 +68,10 @@ struct RunCommand: ParsableCommand {
             }
             guard let index, index >= 0 else { throw ValidationError("--tasks needs --index I (0-based line number, I ≥ 0)") }
             guard pack >= 1 else { throw ValidationError("--pack must be at least 1") }
+            guard !strict.strictClaims else {
+                throw ValidationError("--strict-claims goes with a pipeline file: the points of a sweep evaluate no claims "
+                                      + "(the sweep does, on its aggregate)")
+            }
         } else {
             guard file != nil else { throw ValidationError("give a pipeline file (or --tasks FILE --index I)") }
             guard index == nil, pack == 1 else { throw ValidationError("--index and --pack go with --tasks") }
@@ -97,6 +104,7 @@ struct RunCommand: ParsableCommand {
         do {
             let result = try PipelineRunner(options: options).run(resolved)
             print(Self.line(resolved.name, result))
+            try ClaimsOutput.show(result.claims, strict: strict.strictClaims)
         } catch let error as PipelineError {
             throw report(error)
         }
@@ -115,8 +123,8 @@ struct RunCommand: ParsableCommand {
             + (shared > 0 ? ", \(shared) shared" : "") + " → \(result.directory.path)"
     }
 
-    /// Every point validated, then run `--jobs` at a time; failures listed; exit 1 when any failed, 130 when
-    /// interrupted.
+    /// Every point validated, then run `--jobs` at a time; failures listed; claims evaluated on the aggregate and
+    /// shown; exit 1 when any point failed (or, with --strict-claims, any claim), 130 when interrupted.
     private func runSweep(_ resolved: ResolvedPipeline) throws {
         let plan: SweepPlan
         do {
@@ -145,6 +153,9 @@ struct RunCommand: ParsableCommand {
         }
         print("\(resolved.name): sweep of \(outcome.points) points, \(outcome.finished) finished"
               + (outcome.failures.isEmpty ? "" : ", \(outcome.failures.count) failed") + " → \(outcome.directory.path)")
+        do { try ClaimsOutput.show(outcome.results?.claims, strict: strict.strictClaims) } catch {
+            if outcome.failures.isEmpty { throw error }
+        }
         if !outcome.failures.isEmpty { throw ExitCode(1) }
     }
 
@@ -226,7 +237,9 @@ struct ValidateCommand: ParsableCommand {
                 let shown = ids.count <= 20 ? ids.joined(separator: " → ") : ids.prefix(10).joined(separator: " → ") + " → …"
                 print("\(pipeline.file): ok (\(ids.count) stages: \(shown); largest stage needs about "
                       + "\(formatBytes(plan.memory.values.max() ?? 0))"
-                      + (points > 0 ? "; a sweep of \(points) point\(points == 1 ? "" : "s"), each validated" : "") + ")")
+                      + (points > 0 ? "; a sweep of \(points) point\(points == 1 ? "" : "s"), each validated" : "")
+                      + (resolved.claims.isEmpty ? "" : "; \(resolved.claims.count) claim\(resolved.claims.count == 1 ? "" : "s")")
+                      + ")")
             }
         } catch {
             if json {

@@ -78,6 +78,7 @@ struct SweepSubmitCommand: ParsableCommand {
     @Option(help: "Slurm partition.") var partition: String?
     @Option(help: "Slurm account.") var account: String?
     @Flag(help: "Write the task list and scripts and print the sbatch commands, without submitting.") var dryRun = false
+    @OptionGroup var strict: StrictClaims
 
     func validate() throws {
         guard slurm else { throw ValidationError("say which scheduler: --slurm (the only one Tangent submits to)") }
@@ -104,7 +105,8 @@ struct SweepSubmitCommand: ParsableCommand {
             try SweepTask.write(tasks, to: tasksFile)
             guard !tasks.isEmpty else {
                 print("every point of the sweep is finished; aggregating now")
-                _ = try SweepRunner.aggregate(folder)
+                let tables = try SweepRunner.aggregate(folder)
+                try ClaimsOutput.show(tables.claims, strict: strict.strictClaims)
                 return
             }
             var settings = SlurmArray.Settings()
@@ -216,16 +218,19 @@ struct SweepSummaryCommand: ParsableCommand {
 struct SweepAggregateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aggregate",
-        abstract: "Write the sweep's sweep.csv, aggregate.csv and curves/ from its points (the Slurm aggregation job runs it).")
+        abstract: "Write the sweep's sweep.csv, aggregate.csv and curves/ from its points (the Slurm aggregation job runs it).",
+        discussion: "Then evaluates the sweep's claims on aggregate.csv, prints them and writes claims.json.")
 
     @Argument(help: "The sweep folder.") var folder: String
+    @OptionGroup var strict: StrictClaims
 
     func run() throws {
         do {
             let sweep = try SweepFolder.existing(URL(fileURLWithPath: folder))
             let tables = try SweepRunner.aggregate(sweep)
             for warning in tables.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-            print("wrote \(sweep.root.appendingPathComponent("sweep.csv").path), aggregate.csv and curves/")
+            print("wrote \(sweep.root.appendingPathComponent("sweep.csv").path), aggregate.csv, curves/ and claims.json")
+            try ClaimsOutput.show(tables.claims, strict: strict.strictClaims)
         } catch let error as PipelineError {
             throw report(error)
         }

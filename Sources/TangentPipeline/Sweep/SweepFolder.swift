@@ -85,6 +85,8 @@ public struct SweepFolder {
         public var overrides: [String]
         public var axes: [String]
         public var points: [PointRecord]
+        /// The pipeline's claims, evaluated on the aggregate whenever the sweep is aggregated.
+        public var claims: [StoredClaim] = []
     }
 
     public struct PointRecord: Sendable, Equatable {
@@ -98,6 +100,7 @@ public struct SweepFolder {
             "format": .string("tangent-sweep/1"), "pipeline": .string(plan.base.name), "file": .string(plan.file),
             "profile": plan.profile.map(Value.string) ?? .null, "overrides": .list(plan.overrides.map(Value.string)),
             "axes": .list(plan.axes.map(Value.string)), "toolkit_version": .string(TangentVersion.current),
+            "claims": .list(plan.base.claims.map { StoredClaim($0).value }),
             "points": .list(plan.points.map { point in
                 .object(["name": .string(point.name),
                          "values": .object(Dictionary(point.values.map { ($0.key, Value.string($0.value)) }) { a, _ in a })])
@@ -121,7 +124,8 @@ public struct SweepFolder {
             points: points.compactMap { p in
                 guard let name = p["name"]?.stringValue else { return nil }
                 return PointRecord(name: name, values: (p["values"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
-            })
+            },
+            claims: StoredClaim.list(value["claims"]))
     }
 
     // MARK: - Points

@@ -74,8 +74,8 @@ public struct SweepPlan: @unchecked Sendable {
             let pointOverrides = values.map { "\($0.0)=\($0.1)" }
             let name = RunFolder.folderName(profile: nil, overrides: pointOverrides)
             do throws(PipelineError) {
-                var pipeline = try PipelineLoader.load(text: text, file: base.file, overrides: overrides + pointOverrides,
-                                                       profile: base.profile, registry: registry)
+                var pipeline = try PipelineLoader.loadPoint(text: text, file: base.file, overrides: overrides + pointOverrides,
+                                                            profile: base.profile, registry: registry)
                 pipeline.sweep = SweepSpec()
                 let plan = try PipelinePlanner.plan(pipeline, availableMemory: availableMemory)
                 for d in pipeline.warnings + plan.warnings { note(d, point: name) }

@@ -63,7 +63,8 @@ public final class SweepRunner: @unchecked Sendable {
         }
     }
 
-    /// Runs every unfinished point of `plan`, then writes the results (sweep.csv, aggregate.csv, curves/).
+    /// Runs every unfinished point of `plan`, then writes the results (sweep.csv, aggregate.csv, curves/) and
+    /// evaluates the claims on them (claims.json).
     public func run(_ plan: SweepPlan) throws -> SweepOutcome {
         let folder = try SweepFolder.open(plan.directory)
         let sweepLock = try folder.lock(wait: false, waiting: say)
@@ -135,14 +136,17 @@ public final class SweepRunner: @unchecked Sendable {
                             failures: failures, interrupted: wasInterrupted, results: results)
     }
 
-    /// Writes sweep.csv, aggregate.csv and curves/ from the sweep record and the points' run folders.
+    /// Writes sweep.csv, aggregate.csv and curves/ from the sweep record and the points' run folders, then
+    /// evaluates the sweep's claims on the aggregate and writes claims.json (`SweepTables.claims`).
     public static func aggregate(_ folder: SweepFolder) throws -> SweepTables {
         let record = try folder.record()
         let points = record.points.map { p in
             SweepPointResult(name: p.name, overrides: record.axes.map { ($0, p.values[$0] ?? "") },
                              folder: folder.pointURL(p.name))
         }
-        return try SweepResults.write(points: points, axes: record.axes, to: folder.root)
+        var tables = try SweepResults.write(points: points, axes: record.axes, to: folder.root)
+        tables.claims = try ClaimsFolder.evaluate(record.claims, on: tables, writingTo: folder.root)
+        return tables
     }
 
     /// The line of a point's log that says what went wrong: the last `error:` line, else the last line.

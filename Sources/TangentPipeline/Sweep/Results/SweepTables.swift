@@ -16,14 +16,18 @@ public struct SweepTables: Sendable, Equatable {
     /// What was left out of the tables, one sentence each: a damaged or unreadable file of a point (naming the file
     /// and what was wrong), a summary value whose column name is taken, a damaged list of earlier curve files.
     public var warnings: [String]
+    /// The sweep's claims evaluated on the aggregate (set by `SweepRunner.aggregate`, which writes claims.json; nil
+    /// when they were not evaluated).
+    public var claims: ClaimsReport?
 
     public init(sweep: CSVTable = CSVTable(), aggregate: CSVTable = CSVTable(), groupColumns: [String] = [],
-                curveFiles: [String] = [], warnings: [String] = []) {
+                curveFiles: [String] = [], warnings: [String] = [], claims: ClaimsReport? = nil) {
         self.sweep = sweep
         self.aggregate = aggregate
         self.groupColumns = groupColumns
         self.curveFiles = curveFiles
         self.warnings = warnings
+        self.claims = claims
     }
 
     /// The metrics of the aggregate (each has `.mean`, `.std` and `.stderr` columns), in column order.
