@@ -98,19 +98,39 @@ struct ClaimSweepTests {
         #expect(report.claims[2].values == ["k.loss[w=1]": .list([.double(0.5)])])
     }
 
-    @Test("an axis whose values are not numbers gives no order; one that is not a group column is named")
-    func orderNeedsNumbers() throws {
+    @Test("an axis whose values are not numbers is ordered as the sweep lists them; one that is not a group column is named")
+    func orderOfTextAxes() throws {
         let aggregate = CSVTable(columns: ["act", "w", "n", "k.loss.mean"],
                                  rows: [["relu", "1", "1", "0.5"], ["tanh", "1", "1", "0.4"],
                                         ["relu", "2", "1", "0.3"], ["tanh", "2", "1", "0.2"]])
-        let claims = [try Claim(that: "by act", check: "decreasing(k.loss, act)"),
+        let claims = [try Claim(that: "by act, within each w", check: "decreasing(k.loss, act)"),
                       try Claim(that: "by w within each act", check: "decreasing(k.loss, w)"),
                       try Claim(that: "by seed", check: "decreasing(k.loss, seed)"),
-                      try Claim(that: "selected by word", check: "k.loss[act=relu] > k.loss[act=tanh]")]
+                      try Claim(that: "selected by word", check: "k.loss[act=relu] > k.loss[act=tanh]"),
+                      try Claim(that: "the other way", check: "increasing(k.loss, act)")]
         let report = ClaimEvaluator.evaluate(claims, aggregate: aggregate, groupColumns: ["act", "w"])
-        #expect(report.claims.map(\.holds) == [false, true, false, true])
-        #expect(report.claims[0].error == "`act` has the value `relu`, which is not a number, so its groups have no order")
+        #expect(report.claims.map(\.holds) == [true, true, false, true, false])
         #expect(report.claims[2].error == "`seed` is not a group column of aggregate.csv; group columns: act, w")
+        #expect(report.claims[4].error == nil)
+    }
+
+    @Test("a list-valued axis zipped with a number axis: ordered by position, the partner moves with it")
+    func zippedListAxis() throws {
+        // sweep: zip: { model.hidden: [[8], [8, 8], [8, 8, 8]], model.init_scale: [0.3, 0.2, 0.1] }
+        let aggregate = CSVTable(columns: ["model.hidden", "model.init_scale", "n", "a.final.mean"],
+                                 rows: [["[8]", "0.3", "2", "0.35"], ["[8, 8]", "0.2", "2", "0.46"],
+                                        ["[8, 8, 8]", "0.1", "2", "0.52"]])
+        let claims = [try Claim(that: "deeper aligns more", check: "increasing(a.final, model.hidden)"),
+                      try Claim(that: "by the partner", check: "decreasing(a.final, model.init_scale)"),
+                      try Claim(that: "not decreasing", check: "decreasing(a.final, model.hidden)")]
+        let report = ClaimEvaluator.evaluate(claims, aggregate: aggregate, groupColumns: ["model.hidden", "model.init_scale"])
+        #expect(report.claims.map(\.holds) == [true, true, false])
+        // A single group has nothing to order.
+        let one = CSVTable(columns: ["w", "n", "a.final.mean"], rows: [["1", "1", "0.5"]])
+        let single = ClaimEvaluator.evaluate([claims[0]].map { _ in try! Claim(that: "x", check: "increasing(a.final, w)") },
+                                             aggregate: one, groupColumns: ["w"])
+        #expect(single.claims[0].holds == false)
+        #expect(single.claims[0].error == "`w` has a single value in every group of aggregate.csv, so there is nothing to order")
     }
 
     @Test("a single run's claim with a selector or increasing(…), evaluated from a folder, is an error, not a crash")

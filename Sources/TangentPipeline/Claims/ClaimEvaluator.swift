@@ -262,25 +262,49 @@ private struct Evaluation {
         }
     }
 
-    /// Whether the metric's group means, ordered by the axis's values (as numbers), strictly increase (or
-    /// decrease) within each combination of the other group columns.
+    /// Whether the metric's group means, ordered by the axis's values, strictly increase (or decrease) within each
+    /// combination of the other group columns.
+    ///
+    /// The values are ordered as numbers when every one is a number, otherwise in the order the sweep lists them
+    /// (aggregate.csv's group order), so a list-valued axis such as `model.hidden: [[64], [64, 64]]` orders by
+    /// position. A column that moves in step with the axis (a `zip:` partner: one value per axis value) is not an
+    /// "other" column. Fewer than two groups to compare is an error rather than a vacuous truth.
     func ordered(_ m: MetricReference, by axis: String, increasing: Bool) throws(ClaimFailure) -> Bool {
         guard let resolved = metrics[m.text], case .list(let means)? = resolved.operand, let groups = resolved.groups else {
             throw ClaimFailure("\(increasing ? "increasing" : "decreasing")(…) orders the groups of a sweep, but this is a single run")
         }
-        var partitions: [[String]: [(x: Double, mean: Double)]] = [:]
-        var order: [[String]] = []
-        for (mean, group) in zip(means, groups) {
+        var cells: [String] = []
+        for group in groups {
             guard let cell = group[axis] else {
                 throw ClaimFailure("`\(axis)` is not a group column of \(SweepMetrics.file); group columns: "
                                    + group.keys.sorted().joined(separator: ", "))
             }
-            guard let x = Double(cell) else {
-                throw ClaimFailure("`\(axis)` has the value `\(cell)`, which is not a number, so its groups have no order")
+            cells.append(cell)
+        }
+        let numeric = cells.allSatisfy { Double($0) != nil }
+        var position: [String: Double] = [:]
+        for cell in cells where position[cell] == nil { position[cell] = Double(position.count) }
+        // Columns in step with the axis: each axis value sees a single value of the column.
+        let columns = Set(groups.flatMap(\.keys)).subtracting([axis])
+        let partners = Set(columns.filter { column in
+            var seen: [String: String] = [:]
+            for (cell, group) in zip(cells, groups) {
+                let v = group[column] ?? ""
+                if let previous = seen[cell], previous != v { return false }
+                seen[cell] = v
             }
-            let others = group.keys.sorted().filter { $0 != axis }.map { "\($0)=\(group[$0]!)" }
+            return true
+        })
+        var partitions: [[String]: [(x: Double, mean: Double)]] = [:]
+        var order: [[String]] = []
+        for ((mean, group), cell) in zip(zip(means, groups), cells) {
+            let x = numeric ? Double(cell)! : position[cell]!
+            let others = group.keys.sorted().filter { $0 != axis && !partners.contains($0) }.map { "\($0)=\(group[$0]!)" }
             if partitions[others] == nil { order.append(others) }
             partitions[others, default: []].append((x, mean))
+        }
+        guard order.contains(where: { partitions[$0]!.count > 1 }) else {
+            throw ClaimFailure("`\(axis)` has a single value in every group of \(SweepMetrics.file), so there is nothing to order")
         }
         for key in order {
             let points = partitions[key]!.sorted { $0.x < $1.x }
