@@ -57,8 +57,8 @@ struct TangentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tangent",
         abstract: "Watch a neural network's tangent kernel evolve during training.",
-        subcommands: [RunCommand.self, ValidateCommand.self, SweepCommand.self, StagesCommand.self, DescribeCommand.self,
-                      BenchCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, SweepCommand.self, ReportCommand.self, StagesCommand.self,
+                      DescribeCommand.self, BenchCommand.self]
     )
 }
 

@@ -105,6 +105,7 @@ struct SweepSubmitCommand: ParsableCommand {
             guard !tasks.isEmpty else {
                 print("every point of the sweep is finished; aggregating now")
                 _ = try SweepRunner.aggregate(folder)
+                RunReportHook.write(folder: folder.root, enabled: true)
                 return
             }
             var settings = SlurmArray.Settings()
@@ -219,12 +220,14 @@ struct SweepAggregateCommand: ParsableCommand {
         abstract: "Write the sweep's sweep.csv, aggregate.csv and curves/ from its points (the Slurm aggregation job runs it).")
 
     @Argument(help: "The sweep folder.") var folder: String
+    @Flag(help: "Do not write the sweep's report.html.") var noReport = false
 
     func run() throws {
         do {
             let sweep = try SweepFolder.existing(URL(fileURLWithPath: folder))
             let tables = try SweepRunner.aggregate(sweep)
             for warning in tables.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            RunReportHook.write(folder: sweep.root, enabled: !noReport)
             print("wrote \(sweep.root.appendingPathComponent("sweep.csv").path), aggregate.csv and curves/")
         } catch let error as PipelineError {
             throw report(error)
