@@ -173,7 +173,7 @@ struct RunFolder {
     // MARK: - Housekeeping (only under the run lock)
 
     /// Removes what killed runs left: temporary stage folders (`.<id>.tmp-*`, `.<id>.old-*`) that hold one of
-    /// Tangent's markers, empty ones, and the temporary files of atomic writes of the manifest and config.
+    /// Tangent's markers, empty ones, and the temporary files of atomic writes of the manifest, config and report.
     /// Returns the names removed.
     @discardableResult
     func removeStaleTemporaries() -> [String] {
@@ -189,7 +189,8 @@ struct RunFolder {
                 } else if (try? FileSystem.entries(path))?.isEmpty == true, rmdir(path) == 0 {
                     removed.append(name)
                 }
-            case .file where name.hasPrefix(".manifest.json.tmp-") || name.hasPrefix(".config.resolved.yaml.tmp-"):
+            case .file where name.hasPrefix(".manifest.json.tmp-") || name.hasPrefix(".config.resolved.yaml.tmp-")
+                || name.hasPrefix(".report.html.tmp-"):
                 if (try? FileSystem.remove(path)) != nil { removed.append(name) }
             default:
                 break

@@ -113,6 +113,10 @@ public enum ReportWriter {
                                   + dataFolder.deletingLastPathComponent().path)
             }
         }
+        // Temporary files of atomic writes that a killed report left (the folder is the report's).
+        for name in (try? fm.contentsOfDirectory(atPath: dataFolder.path)) ?? [] where name.hasPrefix(".") && name.contains(".csv.tmp-") {
+            try? fm.removeItem(at: dataFolder.appendingPathComponent(name))
+        }
         let names = plots.map { $0.id + ".csv" }
         let previousSet = Set(previous)
         try writeIndex(previous + names.filter { !previousSet.contains($0) }, to: index)

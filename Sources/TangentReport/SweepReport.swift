@@ -89,7 +89,15 @@ public enum SweepReport {
             columns: ["point", "status"] + record.axes + ["seconds in stages", "error"], rows: rows, links: links,
             caption: record.points.count > pointRowCap ? "The first \(pointRowCap) of \(record.points.count) points." : nil))
 
-        doc.sections = [metrics, curves, results, pointSection]
+        var config = ReportSection(id: "config", title: "Resolved configuration of the first point")
+        config.collapsed = true
+        if !record.points.isEmpty, case let first = record.points[statuses.firstIndex(of: "finished") ?? 0],
+           let text = ReportFiles.text(sweep.pointURL(first.name).appendingPathComponent("config.resolved.yaml"), limit: 4 << 20) {
+            config.paragraphs.append("Point \(first.name); the others differ in the swept parameters only.")
+            config.preformatted = text
+        }
+
+        doc.sections = [metrics, curves, results, pointSection, config]
         doc.notes = notes
         doc.finish()
         return doc
