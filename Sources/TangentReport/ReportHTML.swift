@@ -45,7 +45,7 @@ public enum ReportHTML {
             inner += section.tables.map(table).joined()
             if let text = section.preformatted { inner += "<pre>\(Escape.html(text))</pre>" }
             if section.collapsed {
-                body += "<details><summary><h2>\(Escape.html(section.title))</h2></summary>\(inner)</details>"
+                body += "<h2>\(Escape.html(section.title))</h2><details><summary>Show</summary>\(inner)</details>"
             } else {
                 body += "<h2>\(Escape.html(section.title))</h2>\(inner)"
             }
@@ -106,7 +106,7 @@ public enum ReportHTML {
         let ok = claims.allHold && claims.failed == 0
         var out = "<section id=\"claims\" class=\"claims \(ok ? "ok" : "fail")\"><h2>Claims</h2>"
         out += "<p class=\"claims-summary\">\(ok ? "✓" : "✗") \(claims.held) of \(claims.total) claim"
-            + (claims.total == 1 ? "" : "s") + " hold" + (claims.failed > 0 ? " · \(claims.failed) failed" : "") + "</p>"
+            + (claims.total == 1 ? "" : "s") + (claims.held == 1 ? " holds" : " hold") + (claims.failed > 0 ? " · \(claims.failed) failed" : "") + "</p>"
         out += "<ul class=\"claims-list\">"
         for claim in claims.claims {
             let state = claim.holds == true ? "held" : claim.holds == false ? "failed" : "unknown"
@@ -130,7 +130,6 @@ public enum ReportHTML {
           margin: 0 auto; padding: 16px 24px 40px; max-width: 1320px; line-height: 1.4; background: #fafafa; }
         h1 { font-size: 1.6em; margin: 0.2em 0 0.4em; }
         h2 { font-size: 1.25em; margin: 1.2em 0 0.5em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
-        summary h2 { display: inline-block; border: none; margin: 0.6em 0 0.3em; }
         summary { cursor: pointer; }
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; font-size: 0.92em; }
         dl.facts dt { color: #555; } dl.facts dd { margin: 0; word-break: break-word; }

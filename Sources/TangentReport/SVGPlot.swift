@@ -39,9 +39,10 @@ public enum SVGPlot {
     }
 
     static func open(_ plot: Plot, height: Double) -> String {
-        "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" "
-            + "height=\"\(f(height))\" role=\"img\" aria-labelledby=\"title-\(plot.id)\" font-family=\"sans-serif\">"
-            + "<title id=\"title-\(plot.id)\">\(Escape.html(plot.title))</title>"
+        "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height.rounded(.up)))\" "
+            + "width=\"\(Int(width))\" height=\"\(Int(height.rounded(.up)))\" role=\"img\" "
+            + "aria-label=\"\(Escape.html(plot.title))\" style=\"font-family: sans-serif\">"
+            + "<title>\(Escape.html(plot.title))</title>"
             + "<rect x=\"0\" y=\"0\" width=\"\(f(width))\" height=\"\(f(height))\" fill=\"#ffffff\"/>"
             + text(clip(plot.title, 84), x: width / 2, y: 22, size: titleSize(plot.title), weight: "bold")
     }

@@ -41,7 +41,7 @@ struct RunReportTests {
         #expect(loss.hasPrefix("series,step,loss\ntrain loss,0,"))
         // The claims, escaped, with ✓/✗ and their values and errors.
         #expect(html.contains("<section id=\"claims\" class=\"claims fail\">"))
-        #expect(html.contains("✗ 1 of 3 claims hold · 2 failed"))
+        #expect(html.contains("✗ 1 of 3 claims holds · 2 failed"))
         #expect(html.contains("the kernel aligns &lt;before&gt; it grows") && !html.contains("<before>"))
         #expect(html.contains("<code>times.t_align &lt; times.t_norm</code>"))
         #expect(html.contains("times.t_align = 3 · times.t_norm = 11"))

@@ -52,6 +52,10 @@ struct SweepReportTests {
         // One point has its own report: the sweep's table links to it.
         let point = root.appendingPathComponent("points/seed=0,train.learning_rate=0.1")
         try ReportWriter.write(folder: point)
+        try """
+            {"claims": [{"that": "larger steps halve the loss sooner", "check": "t_half(0.4) < t_half(0.1)", "holds": true,
+                         "values": {"a": 1.5, "b": "x"}, "error": null}], "total": 1, "held": 1, "failed": 0, "all_hold": true}
+            """.write(to: root.appendingPathComponent("claims.json"), atomically: true, encoding: .utf8)
         let outcome = try ReportWriter.write(folder: root)
         #expect(outcome.kind == .sweep)
         let ids = outcome.plots
@@ -66,6 +70,9 @@ struct SweepReportTests {
         #expect(html.contains("<details class=\"more\"><summary>Other metrics ("))
         #expect(html.contains("<a href=\"points/seed%3D0%2Ctrain.learning_rate%3D0.1/report.html\">"))
         #expect(html.contains("4: 4 finished"))
+        #expect(html.contains("<section id=\"claims\" class=\"claims ok\">") && html.contains("✓ 1 of 1 claim holds"))
+        #expect(html.contains("<code>t_half(0.4) &lt; t_half(0.1)</code>") && html.contains("a = 1.5 · b = x"))
+        #expect(html.contains("<pre>pipeline: sw"))
         let csv = try read(root.appendingPathComponent("report-data/metric-times-t-half-vs-train-learning-rate.csv"))
         #expect(csv.hasPrefix("series,train.learning_rate,times.t_half,lower,upper\n"))
         let curve = try read(root.appendingPathComponent("report-data/curve-train-train-loss.csv"))
