@@ -4,6 +4,8 @@ import TangentPipeline
 /// One line, set of points or both, with an optional uncertainty (a band or error bars) per point.
 public struct PlotSeries: Sendable {
     public enum Style: Sendable { case line, points, lineAndPoints }
+    /// How points are drawn: filled dots, or crosses (which show dots beneath them).
+    public enum Marker: Sendable { case dot, cross }
 
     public var name: String
     public var x: [Double]
@@ -16,6 +18,7 @@ public struct PlotSeries: Sendable {
     public var color: Int
     /// An SVG dash pattern ("" for solid).
     public var dash: String
+    public var marker: Marker = .dot
 
     public init(name: String, x: [Double], y: [Double], lower: [Double]? = nil, upper: [Double]? = nil,
                 style: Style = .line, color: Int = 0, dash: String = "") {

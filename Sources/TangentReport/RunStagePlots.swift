@@ -184,7 +184,9 @@ enum RunStagePlots {
             var series: [PlotSeries] = []
             for (i, (name, label)) in [("predictions_final", "final NTK"), ("predictions_initial", "initial NTK")].enumerated() {
                 if let k = run.array(stage, name), k.values.count == network.values.count {
-                    series.append(PlotSeries(name: label, x: network.values, y: k.values, style: .points, color: i))
+                    var points = PlotSeries(name: label, x: network.values, y: k.values, style: .points, color: i)
+                    points.marker = i == 0 ? .dot : .cross
+                    series.append(points)
                 }
             }
             if !series.isEmpty {

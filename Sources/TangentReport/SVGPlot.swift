@@ -111,7 +111,7 @@ public enum SVGPlot {
 
     // MARK: - Legend
 
-    enum Swatch { case line(color: String, dash: String, points: Bool), points(String), rule(String, String), box(String) }
+    enum Swatch { case line(color: String, dash: String, points: Bool), points(String), cross(String), rule(String, String), box(String) }
 
     /// Legend entries laid out in up to three columns below the plot area; returns the SVG and its height.
     static func legend(_ entries: [(Swatch, String)], top: Double) -> (String, Double) {
@@ -132,6 +132,8 @@ public enum SVGPlot {
                 if points { out += "<circle cx=\"\(f(x + 12))\" cy=\"\(f(y))\" r=\"3\" fill=\"\(color)\"/>" }
             case .points(let color):
                 out += "<circle cx=\"\(f(x + 12))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(color)\" fill-opacity=\"0.7\"/>"
+            case .cross(let color):
+                out += "<path d=\"M\(f(x + 8.5)) \(f(y - 3.5))l7 7m0 -7l-7 7\" stroke=\"\(color)\" stroke-width=\"1.6\"/>"
             case .rule(let color, let dash):
                 out += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 24))\" y2=\"\(f(y))\" stroke=\"\(color)\" "
                     + "stroke-width=\"1.4\" stroke-dasharray=\"\(dash)\"/>"
@@ -210,17 +212,18 @@ public enum SVGPlot {
             }
             if s.style != .line {
                 let sampled = sample(indices, limit: 2500)
+                let cross = s.marker == .cross
                 let d = sampled.compactMap { i -> String? in
                     guard let px = xScale.position(s.x[i]), let py = yScale.position(s.y[i]) else { return nil }
-                    return "M\(f(px)) \(f(py))h0"
+                    return cross ? "M\(f(px - 3.5)) \(f(py - 3.5))l7 7m0 -7l-7 7" : "M\(f(px)) \(f(py))h0"
                 }.joined()
-                let size = s.style == .points ? (indices.count > 400 ? "4" : "6") : "6"
+                let size = cross ? "1.6" : s.style == .points ? (indices.count > 400 ? "4" : "6") : "6"
                 marks += "<path class=\"data\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(size)\" "
-                    + "stroke-linecap=\"round\"" + (s.style == .points ? " stroke-opacity=\"0.65\"" : "")
+                    + "stroke-linecap=\"round\"" + (s.style == .points && !cross ? " stroke-opacity=\"0.65\"" : "")
                     + "><title>\(Escape.html(s.name))</title></path>"
             }
             if !s.name.isEmpty {
-                entries.append(s.style == .points ? (.points(color), s.name)
+                entries.append(s.style == .points ? (s.marker == .cross ? .cross(color) : .points(color), s.name)
                                : (.line(color: color, dash: s.dash, points: s.style == .lineAndPoints), s.name))
             }
         }
