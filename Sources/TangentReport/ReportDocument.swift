@@ -56,8 +56,11 @@ public struct ReportDocument: Sendable {
     /// Every plot with data, in page order.
     public var plots: [Plot] { sections.flatMap { $0.plots + $0.morePlots }.filter(\.hasData) }
 
-    /// Gives every plot an id unique in the document (`<id>`, `<id>-2`, …) and drops empty sections and plots
-    /// without data.
+    /// Plots a section shows at first; the rest go to its collapsed list, which holds at most `moreCap`.
+    static let shownCap = 12, moreCap = 60
+
+    /// Gives every plot an id unique in the document (`<id>`, `<id>-2`, …), drops empty sections and plots without
+    /// data, and keeps each section to `shownCap` plots shown and `moreCap` collapsed (a note counts the rest).
     public mutating func finish() {
         var used: [String: Int] = [:]
         func unique(_ id: String) -> String {
@@ -73,6 +76,15 @@ public struct ReportDocument: Sendable {
         for s in sections.indices {
             sections[s].plots = sections[s].plots.filter(\.hasData)
             sections[s].morePlots = sections[s].morePlots.filter(\.hasData)
+            if sections[s].plots.count > Self.shownCap {
+                sections[s].morePlots = Array(sections[s].plots[Self.shownCap...]) + sections[s].morePlots
+                sections[s].plots = Array(sections[s].plots.prefix(Self.shownCap))
+            }
+            if sections[s].morePlots.count > Self.moreCap {
+                notes.append("\(sections[s].title): \(sections[s].morePlots.count - Self.moreCap) more plots are not drawn, "
+                             + "to keep the report small")
+                sections[s].morePlots = Array(sections[s].morePlots.prefix(Self.moreCap))
+            }
             for p in sections[s].plots.indices { sections[s].plots[p].id = unique(sections[s].plots[p].id) }
             for p in sections[s].morePlots.indices { sections[s].morePlots[p].id = unique(sections[s].morePlots[p].id) }
         }

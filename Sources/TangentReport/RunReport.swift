@@ -80,24 +80,25 @@ public enum RunReport {
 
         var summaries = ReportSection(id: "summaries", title: "Stage summaries")
         summaries.collapsed = true
-        let rows = run.stages.filter(\.finished).flatMap { stage in
-            flatten(run.summary(stage)).map { [stage.id, $0.0, $0.1] }
+        var rows: [[String]] = []
+        for stage in run.stages where stage.finished && rows.count < 600 {
+            rows += flatten(run.summary(stage)).map { [stage.id, $0.0, $0.1] }
         }
         if !rows.isEmpty {
-            let shown = Array(rows.prefix(600))
-            summaries.tables.append(ReportTable(columns: ["stage", "key", "value"], rows: shown,
-                                                caption: rows.count > shown.count
-                                                    ? "The first \(shown.count) of \(rows.count) values." : nil))
+            summaries.tables.append(ReportTable(columns: ["stage", "key", "value"], rows: Array(rows.prefix(600)),
+                                                caption: rows.count > 600 ? "The first 600 values." : nil))
         }
 
         var timings = ReportSection(id: "timings", title: "Stages and timings")
+        let listed = run.stages.prefix(1000)
         timings.tables.append(ReportTable(
             columns: ["stage", "type", "version", "status", "seconds", "error"],
-            rows: run.stages.map { s in
+            rows: listed.map { s in
                 [s.id, s.use, s.version.map(String.init) ?? "", s.status, s.seconds.map { String(format: "%.3f", $0) } ?? "",
                  s.error ?? ""]
             },
-            caption: "Total: " + String(format: "%.2f", run.stages.compactMap(\.seconds).reduce(0, +))
+            caption: (listed.count < run.stages.count ? "The first \(listed.count) of \(run.stages.count) stages. " : "")
+                + "Total: " + String(format: "%.2f", run.stages.compactMap(\.seconds).reduce(0, +))
                 + " s in stages (cached and shared stages take no time)."))
 
         var config = ReportSection(id: "config", title: "Resolved configuration")

@@ -150,7 +150,7 @@ enum RunStagePlots {
     static func specialization(_ run: RunContents, _ stage: RunContents.Stage) -> ([Plot], [String]) {
         var plots: [Plot] = []
         var paragraphs: [String] = []
-        if let ksm = run.array(stage, "ksm"), ksm.shape.count == 3, ksm.shape[0] > 0 {
+        if let ksm = run.array(stage, "ksm"), ksm.shape.count == 3, ksm.shape[0] > 0, ksm.shape[1] == ksm.shape[2] {
             let (t, c) = (ksm.shape[0], ksm.shape[1])
             let steps = run.array(stage, "steps")?.values
             if c >= 2 {

@@ -49,7 +49,7 @@ public enum SVGPlot {
 
     /// 15 px, smaller for long titles (down to 11 px; longer ones are clipped).
     static func titleSize(_ title: String) -> Int {
-        let fits = Int((width - 24) / (Double(title.count) * 0.56))
+        let fits = Int((width - 24) / (Double(max(title.count, 1)) * 0.56))
         return max(11, min(15, fits))
     }
 

@@ -7,11 +7,13 @@ import TangentPipeline
 /// axes), the mean curves per group from curves/, and a table of the points with links to their own reports.
 /// Key metrics and curves are shown; the others are in collapsed lists, and past a cap only counted.
 public enum SweepReport {
-    static let keyPlotCap = 16
+    static let keyPlotCap = 12
     static let morePlotCap = 48
     static let curveCap = 40
     static let seriesCap = 10
     static let pointRowCap = 300
+    /// Past this many points, their statuses come from sweep.csv rather than from each manifest.
+    static let manifestReadCap = 2000
 
     /// The summary keys and metrics.csv keys worth showing first, by stage type.
     static let keyMetrics: [String: Set<String>] = [
@@ -40,12 +42,19 @@ public enum SweepReport {
         var notes: [String] = []
 
         let stageTypes = self.stageTypes(sweep, record)
-        var statusCounts: [String: Int] = [:]
-        let statuses = record.points.map { p -> String in
-            let status = pointStatus(p.name, sweep: sweep)
-            statusCounts[status, default: 0] += 1
-            return status
+        // Each point's status from its manifest; for a large sweep from sweep.csv (written with the aggregate, in the
+        // record's order), so that a report never reads a hundred thousand manifests.
+        var statuses: [String]
+        let table = record.points.count > manifestReadCap
+            ? ReportFiles.csv(folder.appendingPathComponent(SweepResults.sweepFileName)) : nil
+        if let table, table.rows.count == record.points.count, let column = table.column("status") {
+            statuses = column
+        } else {
+            statuses = record.points.prefix(manifestReadCap).map { pointStatus($0.name, sweep: sweep) }
+            statuses += Array(repeating: "unknown", count: record.points.count - statuses.count)
         }
+        var statusCounts: [String: Int] = [:]
+        for status in statuses { statusCounts[status, default: 0] += 1 }
         doc.facts = [("folder", folder.path), ("pipeline file", record.file)]
         if let profile = record.profile { doc.facts.append(("profile", profile)) }
         if !record.overrides.isEmpty { doc.facts.append(("overrides", record.overrides.joined(separator: " "))) }
@@ -195,7 +204,7 @@ public enum SweepReport {
         let values = parsed.compactMap { $0 }
         let xKind: Scale.Kind = numeric && values.allSatisfy({ $0 > 0 }) && (values.max()! / values.min()! >= 10 * (1 - 1e-9)) ? .log : .linear
         let means = numbers(agg.column(metric + ".mean") ?? [])
-        let errors = numbers(agg.column(metric + ".stderr") ?? [])
+        let errors = agg.column(metric + ".stderr").map(numbers) ?? Array(repeating: .nan, count: agg.rows.count)
         let counts = agg.column("n") ?? []
         var order: [String] = []
         var rowsOf: [String: [Int]] = [:]

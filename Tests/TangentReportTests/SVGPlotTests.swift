@@ -95,3 +95,30 @@ struct SVGPlotTests {
         #expect(plot.csv.csvText == "series,step,loss,lower,upper\n\"a,b\",0,,0,0\n\"a,b\",1,0.5,0.25,0.75\nmarker: t_half = 3,3,,,\n")
     }
 }
+
+@Suite("The report document")
+struct ReportDocumentTests {
+    @Test("plot ids are made unique and safe; empty plots and sections are dropped; many plots are capped")
+    func finish() {
+        func plot(_ id: String, _ y: Double = 1) -> Plot {
+            Plot(id: id, title: id, xLabel: "x", yLabel: "y",
+                 content: .xy(series: [PlotSeries(name: "s", x: [1, 2], y: [y, y])], markers: [], diagonal: false))
+        }
+        var doc = ReportDocument(title: "t")
+        var a = ReportSection(id: "A b", title: "A")
+        a.plots = [plot("loss/train"), plot("loss train"), plot("empty", .nan)]
+        var many = ReportSection(id: "many", title: "Many")
+        many.plots = (0..<80).map { plot("p\($0)") }
+        doc.sections = [a, ReportSection(id: "nothing", title: "Nothing"), many]
+        doc.finish()
+        #expect(doc.sections.map(\.id) == ["a-b", "many"])
+        #expect(doc.sections[0].plots.map(\.id) == ["loss-train", "loss-train-2"])
+        #expect(doc.sections[1].plots.count == ReportDocument.shownCap)
+        #expect(doc.sections[1].morePlots.count == ReportDocument.moreCap)
+        #expect(doc.notes == ["Many: 8 more plots are not drawn, to keep the report small"])
+        let (html, drawn) = ReportHTML.render(doc, version: "test")
+        #expect(drawn.count == 2 + ReportDocument.shownCap + ReportDocument.moreCap)
+        #expect(count("<svg class=\"plot\"", in: html) == drawn.count)
+        #expect(html.contains("<meta name=\"generator\" content=\"tangent-report (Tangent test)\">"))
+    }
+}
