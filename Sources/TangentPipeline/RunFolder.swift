@@ -9,6 +9,7 @@ import TangentCore
 ///   <stage-id>/      outputs + .complete (JSON: cache key, and name/size/SHA-256/mtime of every output file)
 ///   <stage-id>.failed/        partial output of a failed stage, marked .tangent-failed
 ///   .<stage-id>.tmp-<uuid>/   a stage being computed, marked .tangent-tmp
+///   report.html  report-data/ the run's report, written by TangentReport after the run (see `ReportWriter`)
 /// ```
 /// Tangent never deletes or replaces a path it did not create: it writes only into an empty, new or marked
 /// folder; it replaces `<id>/` only when that holds `.complete`, `<id>.failed/` only when it holds
