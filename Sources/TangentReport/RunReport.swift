@@ -27,7 +27,13 @@ public enum RunReport {
                 silent.paragraphs.append(p)
             }
         }
+        let aligned = Set(run.stages(using: ["analysis.alignment"]).compactMap { $0.from["kernels"]?.first })
         for stage in run.stages(using: ["analysis.timescales"]) {
+            // Time scales of kernels without an alignment stage: the figure from the losses and the eigenvalues.
+            if let kernels = stage.from["kernels"]?.first, !aligned.contains(kernels),
+               let plot = RunStagePlots.silentAlignmentFromTimescales(run, stage) {
+                silent.plots.append(plot.from(stage))
+            }
             let p = RunStagePlots.verdict(run.summary(stage), stage: stage)
             if !verdictsShown.contains(p) {
                 verdictsShown.insert(p)

@@ -88,6 +88,44 @@ enum RunStagePlots {
         return (plot, paragraphs)
     }
 
+    /// The silent-alignment figure of a time-scales stage whose kernels have no alignment stage: L(t)/L(0) of its
+    /// training run and, when an eigen stage analysed the same kernels, ‖K(t)‖_F = √(Σλ_i²) of the trace kernel from
+    /// its eigenvalues (all of them, or the top k: then a lower bound), normalised by the final value.
+    static func silentAlignmentFromTimescales(_ run: RunContents, _ times: RunContents.Stage) -> Plot? {
+        var series: [PlotSeries] = []
+        var caption = "No alignment stage analysed these kernels, so A(t) is not shown. "
+        if let eigen = run.stages(using: ["analysis.eigen"]).first(where: { $0.from["kernels"] == times.from["kernels"] }),
+           let steps = run.array(eigen, "steps")?.values,
+           let values = run.archiveMember(eigen, "eigen.npz", "trace_eigenvalues"), values.shape.count == 2,
+           values.shape[0] == steps.count {
+            let norms = (0..<steps.count).map { t in sqrt(values.row(t).filter(\.isFinite).reduce(0) { $0 + $1 * $1 }) }
+            if let last = norms.last, last > 0 {
+                let partial = !(eigen.with["top_k"]?.isNull ?? true)
+                series.append(PlotSeries(name: "‖K(t)‖ / ‖K(T)‖", x: steps, y: norms.map { $0 / last }, style: .lineAndPoints,
+                                         color: 1))
+                caption += "‖K(t)‖_F from the \(partial ? "top \(values.shape[1]) " : "")eigenvalues of stage \(eigen.id)"
+                    + (partial ? " (a lower bound)" : "") + ", normalised by its final value. "
+            }
+        }
+        if let trajectory = run.upstream(times, "trajectory") {
+            let metrics = run.metrics(trajectory)
+            let loss = metrics.values("train_loss")
+            if let first = loss.first, first.isFinite, first != 0 {
+                series.append(PlotSeries(name: "L(t) / L(0)", x: metrics.steps("train_loss"), y: loss.map { $0 / first },
+                                         color: 2, dash: "6 3"))
+            }
+        }
+        guard !series.isEmpty else { return nil }
+        let summary = run.summary(times)
+        let markers = ["t_align", "t_norm", "t_norm_90", "t_half"].compactMap { key -> PlotMarker? in
+            guard let v = summary[key]?.doubleValue, v.isFinite else { return nil }
+            return PlotMarker(x: v, label: "\(key) = \(Ticks.short(v))")
+        }
+        return Plot(id: "silent-alignment-\(times.id)", title: title("Silent alignment", times), xLabel: "step",
+                    yLabel: "value (normalised)", xKind: .log, caption: caption + stepZeroCaption,
+                    content: .xy(series: series, markers: markers, diagonal: false))
+    }
+
     /// The time scales' verdict: the summary's `verdict` text when it has one, else from `silent_alignment`.
     static func verdict(_ summary: [String: Value], stage: RunContents.Stage) -> String {
         let times = ["t_align", "t_norm", "t_norm_90", "t_half"].compactMap { key in

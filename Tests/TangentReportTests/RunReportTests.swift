@@ -116,6 +116,16 @@ struct RunReportTests {
         }
     }
 
+    @Test("time scales without an alignment stage: the figure from the losses and the eigenvalues, with the markers")
+    func timescalesWithoutAlignment() throws {
+        let text = everyStage.components(separatedBy: "\n").filter { !$0.contains("align:") }.joined(separator: "\n")
+        let folder = try runPipeline(text, overrides: ["train.steps=30"])
+        let outcome = try ReportWriter.write(folder: folder)
+        #expect(outcome.plots.contains("silent-alignment-times"), "\(outcome.plots)")
+        let csv = try read(folder.appendingPathComponent("report-data/silent-alignment-times.csv"))
+        #expect(csv.contains("‖K(t)‖ / ‖K(T)‖,") && csv.contains("L(t) / L(0),") && csv.contains("marker: t_half = "))
+    }
+
     @Test("damaged outputs and a damaged claims.json are notes, not failures")
     func damaged() throws {
         let folder = try runPipeline(everyStage, overrides: ["train.steps=20"])
