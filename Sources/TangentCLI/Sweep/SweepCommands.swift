@@ -217,7 +217,7 @@ struct SweepSummaryCommand: ParsableCommand {
 struct SweepAggregateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aggregate",
-        abstract: "Write the sweep's sweep.csv, aggregate.csv and curves/ from its points (the Slurm aggregation job runs it).")
+        abstract: "Write the sweep's sweep.csv, aggregate.csv, curves/ and report.html from its points (the Slurm aggregation job runs it).")
 
     @Argument(help: "The sweep folder.") var folder: String
     @Flag(help: "Do not write the sweep's report.html.") var noReport = false
