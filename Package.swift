@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TangentNTK", targets: ["TangentNTK"]),
         .library(name: "TangentStages", targets: ["TangentStages"]),
         .library(name: "TangentBench", targets: ["TangentBench"]),
+        .library(name: "TangentReport", targets: ["TangentReport"]),
         .library(name: "TangentCLI", targets: ["TangentCLI"]),
     ],
     dependencies: [
@@ -66,6 +67,10 @@ let package = Package(
             dependencies: ["TangentCore", "TangentNTK", "TangentPipeline"]
         ),
         .target(
+            name: "TangentReport",
+            dependencies: ["TangentCore", "TangentPipeline"]
+        ),
+        .target(
             name: "TangentBench",
             dependencies: ["TangentCore", "TangentNTK", "TangentPipeline", "TangentStages"]
         ),
@@ -75,6 +80,7 @@ let package = Package(
                 "TangentBench",
                 "TangentCore",
                 "TangentPipeline",
+                "TangentReport",
                 "TangentStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -107,6 +113,10 @@ let package = Package(
             name: "TangentStagesTests",
             dependencies: ["TangentStages", "TangentNTK", "TangentPipeline", "TangentCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TangentReportTests",
+            dependencies: ["TangentReport", "TangentStages", "TangentPipeline", "TangentCore"]
         ),
         .testTarget(
             name: "TangentBenchTests",

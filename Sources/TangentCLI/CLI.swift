@@ -57,7 +57,7 @@ struct TangentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tangent",
         abstract: "Watch a neural network's tangent kernel evolve during training.",
-        subcommands: [RunCommand.self, ValidateCommand.self, ClaimsCommand.self, SweepCommand.self, StagesCommand.self,
+        subcommands: [RunCommand.self, ValidateCommand.self, ClaimsCommand.self, SweepCommand.self, ReportCommand.self, StagesCommand.self,
                       DescribeCommand.self, BenchCommand.self]
     )
 }

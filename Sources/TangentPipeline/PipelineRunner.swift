@@ -156,13 +156,19 @@ public struct PipelineRunner {
         } catch { throw PipelineError(.io, "cannot read input file \(path)", cause: error) }
     }
 
+    /// The run folder `run(pipeline)` uses: `outputDirectory`, else `runs/<pipeline>/<overrides or default>/` under
+    /// the current directory.
+    public func runFolder(for pipeline: ResolvedPipeline) -> URL {
+        (options.outputDirectory
+            ?? RunFolder.defaultURL(for: pipeline, base: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)))
+            .standardizedFileURL
+    }
+
     /// Validates every stage (`PipelinePlanner`), then runs `pipeline` and returns what each stage did.
     public func run(_ pipeline: ResolvedPipeline) throws -> RunResult {
         let plan = try PipelinePlanner.plan(pipeline)
         for warning in plan.warnings { options.progress.log(warning.description) }
-        let root = (options.outputDirectory
-            ?? RunFolder.defaultURL(for: pipeline, base: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)))
-            .standardizedFileURL
+        let root = runFolder(for: pipeline)
         let folder = try RunFolder.open(root)
         let lock = try RunLock.acquire(folder, wait: options.waitForLock, waiting: options.progress.log)
         defer { lock.release() }

@@ -9,6 +9,7 @@ import TangentCore
 ///   <stage-id>/      outputs + .complete (JSON: cache key, and name/size/SHA-256/mtime of every output file)
 ///   <stage-id>.failed/        partial output of a failed stage, marked .tangent-failed
 ///   .<stage-id>.tmp-<uuid>/   a stage being computed, marked .tangent-tmp
+///   report.html  report-data/ the run's report, written by TangentReport after the run (see `ReportWriter`)
 /// ```
 /// Tangent never deletes or replaces a path it did not create: it writes only into an empty, new or marked
 /// folder; it replaces `<id>/` only when that holds `.complete`, `<id>.failed/` only when it holds
@@ -173,7 +174,7 @@ struct RunFolder {
     // MARK: - Housekeeping (only under the run lock)
 
     /// Removes what killed runs left: temporary stage folders (`.<id>.tmp-*`, `.<id>.old-*`) that hold one of
-    /// Tangent's markers, empty ones, and the temporary files of atomic writes of the manifest, config and claims.
+    /// Tangent's markers, empty ones, and the temporary files of atomic writes of the manifest, config, claims and report.
     /// Returns the names removed.
     @discardableResult
     func removeStaleTemporaries() -> [String] {
@@ -190,7 +191,7 @@ struct RunFolder {
                     removed.append(name)
                 }
             case .file where name.hasPrefix(".manifest.json.tmp-") || name.hasPrefix(".config.resolved.yaml.tmp-")
-                || name.hasPrefix(".claims.json.tmp-"):
+                || name.hasPrefix(".claims.json.tmp-") || name.hasPrefix(".report.html.tmp-"):
                 if (try? FileSystem.remove(path)) != nil { removed.append(name) }
             default:
                 break

@@ -59,6 +59,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "With --tasks: the line to run (0-based), or the group of --pack lines.") var index: Int?
     @Option(help: "With --tasks: run lines index·pack … index·pack+pack−1, one after another.") var pack = 1
     @OptionGroup var strict: StrictClaims
+    @Flag(help: "Do not write report.html (a run's or sweep's plots; `tangent report DIR` writes it later).")
+    var noReport = false
 
     func validate() throws {
         if tasks != nil {
@@ -101,11 +103,17 @@ struct RunCommand: ParsableCommand {
         var options = runOptions(out: out.map { URL(fileURLWithPath: $0) })
         options.handleInterrupts = true
         options.resumeCommand = { rerun in Self.resumeInvocation(rerun: rerun) }
+        let runner = PipelineRunner(options: options)
         do {
-            let result = try PipelineRunner(options: options).run(resolved)
+            let result = try runner.run(resolved)
+            // Claims (claims.json) are written before the report, which shows them.
+            RunReportHook.write(folder: result.directory, enabled: !noReport)
             print(Self.line(resolved.name, result))
             try ClaimsOutput.show(result.claims, strict: strict.strictClaims)
         } catch let error as PipelineError {
+            // A failed stage leaves a run folder whose finished stages (and the failed one's partial output) the
+            // report shows.
+            if error.code == .stageFailed { RunReportHook.write(folder: runner.runFolder(for: resolved), enabled: !noReport) }
             throw report(error)
         }
     }
@@ -136,6 +144,7 @@ struct RunCommand: ParsableCommand {
         options.force = force
         options.rerun = rerun
         options.verify = verify
+        if noReport { options.pointArguments = ["--no-report"] }
         let outcome: SweepOutcome
         do { outcome = try SweepRunner(options: options).run(plan) } catch let error as PipelineError {
             throw report(error)
@@ -144,6 +153,8 @@ struct RunCommand: ParsableCommand {
         for warning in outcome.results?.warnings ?? [] {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
+        // After the aggregate tables (and the sweep's claims.json, when it has one).
+        if outcome.results != nil { RunReportHook.write(folder: outcome.directory, enabled: !noReport) }
         if !outcome.failures.isEmpty {
             var text = "\(outcome.failures.count) of \(outcome.points) points failed:\n"
             for failure in outcome.failures {
@@ -181,6 +192,7 @@ struct RunCommand: ParsableCommand {
             options.progress = ConsoleProgress(prefix: selected.count > 1 ? "[\(task.name)] " : "")
             do {
                 let result = try SweepTaskRunner.run(task, registry: CLIState.registry, options: options)
+                RunReportHook.write(folder: result.directory, enabled: !noReport)
                 print(Self.line(task.name, result))
             } catch let error as PipelineError {
                 status = max(status, report(error).rawValue)

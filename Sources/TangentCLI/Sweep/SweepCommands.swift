@@ -106,6 +106,7 @@ struct SweepSubmitCommand: ParsableCommand {
             guard !tasks.isEmpty else {
                 print("every point of the sweep is finished; aggregating now")
                 let tables = try SweepRunner.aggregate(folder)
+                RunReportHook.write(folder: folder.root, enabled: true)
                 try ClaimsOutput.show(tables.claims, strict: strict.strictClaims)
                 return
             }
@@ -218,18 +219,20 @@ struct SweepSummaryCommand: ParsableCommand {
 struct SweepAggregateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aggregate",
-        abstract: "Write the sweep's sweep.csv, aggregate.csv and curves/ from its points (the Slurm aggregation job runs it).",
-        discussion: "Then evaluates the sweep's claims on aggregate.csv, prints them and writes claims.json.")
+        abstract: "Write the sweep's sweep.csv, aggregate.csv, curves/ and report.html from its points (the Slurm aggregation job runs it).",
+        discussion: "Then evaluates the sweep's claims on aggregate.csv, prints them and writes claims.json (before report.html, which shows them).")
 
     @Argument(help: "The sweep folder.") var folder: String
     @OptionGroup var strict: StrictClaims
+    @Flag(help: "Do not write the sweep's report.html.") var noReport = false
 
     func run() throws {
         do {
             let sweep = try SweepFolder.existing(URL(fileURLWithPath: folder))
             let tables = try SweepRunner.aggregate(sweep)
             for warning in tables.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-            print("wrote \(sweep.root.appendingPathComponent("sweep.csv").path), aggregate.csv, curves/ and claims.json")
+            RunReportHook.write(folder: sweep.root, enabled: !noReport)
+            print("wrote \(sweep.root.appendingPathComponent("sweep.csv").path), aggregate.csv, curves/, claims.json and report.html")
             try ClaimsOutput.show(tables.claims, strict: strict.strictClaims)
         } catch let error as PipelineError {
             throw report(error)

@@ -12,6 +12,7 @@ import TangentCore
 ///   logs/<name>.log           each point's output when run by `--jobs`
 ///   slurm/                    tasks.jsonl, array.sbatch, jobs.json and logs/ of `tangent sweep submit --slurm`
 ///   sweep.csv  aggregate.csv  curves/<stage>.<metric>.csv     the results (see `SweepResults`)
+///   report.html  report-data/ the sweep's report, written by TangentReport after the results
 /// ```
 /// Like a run folder, it is created only new or empty (or when marked); Tangent writes nothing else into it.
 public struct SweepFolder {

@@ -18,6 +18,8 @@ public struct SweepRunOptions: Sendable {
     public var isTerminal = isatty(STDERR_FILENO) != 0
     /// Called with each line to show; nil: standard error.
     public var log: (@Sendable (String) -> Void)?
+    /// More arguments for every point's `tangent run --tasks …` (e.g. `--no-report`).
+    public var pointArguments: [String] = []
 
     public init(jobs: Int = 1) { self.jobs = jobs }
 }
@@ -170,6 +172,7 @@ public final class SweepRunner: @unchecked Sendable {
         if options.force { arguments.append("--force") }
         if options.verify { arguments.append("--verify") }
         for stage in options.rerun { arguments += ["--rerun", stage] }
+        arguments += options.pointArguments
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["TANGENT_SWEEP_PARENT"] = String(getpid())
