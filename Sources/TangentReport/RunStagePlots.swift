@@ -133,7 +133,8 @@ enum RunStagePlots {
         }.joined(separator: ", ")
         let prefix = "Time scales (\(stage.id)): " + (times.isEmpty ? "" : times + ". ")
         if let verdict = summary["verdict"] {
-            return prefix + "Verdict: " + (verdict.stringValue ?? verdict.canonicalJSON) + "."
+            let reason = summary["verdict_reason"]?.stringValue.map { " (\($0))" } ?? ""
+            return prefix + "Silent alignment: " + (verdict.stringValue ?? verdict.canonicalJSON) + reason + "."
         }
         if let silent = summary["silent_alignment"]?.boolValue {
             return prefix + (silent ? "Silent alignment: yes (t_align < t_norm ≤ t_half)."
