@@ -79,7 +79,7 @@ struct ScaleTests {
         var p: ResolvedPipeline?
         let elapsed = try seconds { p = try load(text) }
         print("64,000 chained stages: \(elapsed) s")
-        #expect(elapsed < 10)
+        #expect(elapsed < 30)  // linear: ~7 s in a debug build; a quadratic step would take many minutes
         #expect(p?.stages.count == n && p?.stages.last?.id == "s\(n - 1)")
     }
 
@@ -91,7 +91,7 @@ struct ScaleTests {
         var found: [Diagnostic] = []
         let elapsed = seconds { found = diagnostics(text) }
         print("64,000 stages with a typo each: \(elapsed) s")
-        #expect(elapsed < 10)
+        #expect(elapsed < 30)  // linear: ~7 s in a debug build; a quadratic step would take many minutes
         #expect(found.count == PipelineLoader.maxDiagnostics + 1)
         #expect(found.first?.message == "no stage `t0` in this pipeline")
         #expect(found.first?.suggestion == "did you mean `s0`?")
@@ -107,7 +107,7 @@ struct ScaleTests {
         for i in 0..<n { text += "  s\(i): { use: test.scale, from: { data: s\((i + 1) % n) } }\n" }
         var found: [Diagnostic] = []
         let elapsed = seconds { found = diagnostics(text) }
-        #expect(elapsed < 10)
+        #expect(elapsed < 30)  // linear: ~7 s in a debug build; a quadratic step would take many minutes
         #expect(found.count == 1 && found.first?.code == .cycle)
         #expect(found.first?.message.hasPrefix("stages form a cycle: s0 → s1 → s2") == true)
         #expect(found.first?.message.hasSuffix("s63999 → s0") == true)
