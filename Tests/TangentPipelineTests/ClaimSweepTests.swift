@@ -62,7 +62,9 @@ struct ClaimSweepTests {
         #expect(report.claims.prefix(6).allSatisfy { $0.error == nil }, "\(report.claims.map(\.error))")
         #expect(report.claims[2].error == nil)  // it fails, but evaluates
         #expect(report.claims[6].error == "`s.total[b.factor=1]` has 3 values and `s.total` has 6: lists compare element by element, so they need one length (or one of them a single value)")
-        #expect(report.claims[7].error == "no column `s.totl.mean` in aggregate.csv; metrics of stage `s`: s.parts, s.total")
+        #expect(report.claims[7].error == "no column `s.totl.mean` in aggregate.csv; metrics of stage `s`: s.parts, s.total "
+                + "(text and lists are not aggregated: compare a number or a boolean, e.g. `times.silent_alignment == true` "
+                + "rather than `times.verdict == holds`)")
         #expect(report.claims[8].error == "no group of aggregate.csv has a.value=5 (a.value: 1.0, 2.0, 3.0)")
 
         // The values are the group means, in aggregate.csv's order.

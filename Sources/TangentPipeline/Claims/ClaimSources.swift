@@ -183,7 +183,8 @@ struct SweepMetrics: ClaimSource {
                 .map { String($0.dropLast(5)) }
             return .missing("no column `\(column)` in \(Self.file); " + (metrics.isEmpty
                 ? "it has no metric of stage `\(m.stage)` (did a point finish it? text and lists are not aggregated)"
-                : "metrics of stage `\(m.stage)`: \(listed(metrics))"))
+                : "metrics of stage `\(m.stage)`: \(listed(metrics)) (text and lists are not aggregated: compare a number or "
+                  + "a boolean, e.g. `times.silent_alignment == true` rather than `times.verdict == holds`)"))
         }
         var rows = Array(table.rows.indices)
         for selection in m.selector {
