@@ -54,7 +54,7 @@ public struct KernelRegressionStage: Stage {
                    + "nn_train_mse, nn_test_mse (plain MSE); kgd, akgd: train_loss, test_loss (the run's loss convention, "
                    + "(C/2)·MSE for loss: mean, at the last logged step; null when not finite), diverged, diverged_at (first step "
                    + "with a loss NaN, inf or above divergence_factor × initial), step; "
-                   + "ridge, learning_rate, loss"),
+                   + "ridge, learning_rate, loss; solve (in_memory or streamed) and solve_precision"),
         OutputFile("metrics.csv", doc: "step,key,value: kr_train_mse, kr_test_mse, kr_relative_error (at kernel steps; plain MSE); "
                    + "kgd_train_loss, kgd_test_loss, akgd_train_loss, akgd_test_loss, nn_train_loss, nn_test_loss (at the run's "
                    + "log steps; the run's loss convention; diverged KGD/aKGD rows are kept as nan or inf)"),
@@ -68,6 +68,8 @@ public struct KernelRegressionStage: Stage {
     public enum Kernel: String, CaseIterable, ParameterChoice { case initial, final, each }
     public enum Ridge: String, CaseIterable, ParameterChoice { case zero, constant, weightDecay = "weight_decay" }
     public enum KernelHead: String, CaseIterable, ParameterChoice { case perHead = "per_head", trace }
+    public enum Solve: String, CaseIterable, ParameterChoice { case auto, inMemory = "in_memory", streamed }
+    public enum SolvePrecision: String, CaseIterable, ParameterChoice { case float64, float32 }
 
     @Input("ntk.snapshots or ntk.compute kernels (the `test` block is needed for test metrics)") var kernels: KernelsArtifact
     @Input("the training run: f₀, the network's predictions and losses, the learning rate for KGD/aKGD")
@@ -80,6 +82,12 @@ public struct KernelRegressionStage: Stage {
     @Param("use f₀ = network at initialization (needs trajectory); false: f₀ = 0") var subtractInitial = true
     @Param("per_head: Θ^c for output c; trace: Σ_c Θ^c for every output") var kernelHead = KernelHead.perHead
     @Param("also run KGD and aKGD (needs trajectory)") var kgd = true
+    @Param("in_memory: copies of every kernel (least squares for ρ = 0 and rank-deficient K); streamed: one N × N buffer "
+           + "filled from the mapped files, factored in place, products streamed; auto: streamed when in_memory needs more "
+           + "than memory_budget (or the available memory)")
+    var solve = Solve.auto
+    @Param("streamed solves: float32 halves the buffer (Cholesky in single precision)") var solvePrecision = SolvePrecision.float64
+    @Param("MB the solve may use (default: the available memory)", minimum: 0.001) var memoryBudget: Double?
 
     public init() {}
 
@@ -117,11 +125,40 @@ public struct KernelRegressionStage: Stage {
         if subtractInitial, trajectory == nil {
             check.warn($subtractInitial, "has no effect without a connected trajectory: f₀ = 0")
         }
-        let (n, nt, c) = (Double(k.n), Double(k.nTest), Double(k.heads))
-        check.needsMemory(8 * (c * (n * n + nt * n) * 3 + Double(k.count) * nt * c), for: "kernels, factorizations and predictions",
-                          remedy: "compute the kernels on fewer samples")
+        let plan = memoryPlan(n: k.n, nTest: k.nTest, heads: k.heads, count: k.count)
+        if plan.streamed {
+            if kgd, trajectory != nil {
+                check.fail($kgd, "KGD and aKGD need every kernel in memory, but this solve is streamed (in memory it would "
+                           + "need \(Int(plan.inMemory / 1_048_576)) MB)", remedy: "set kgd: false, or a larger memory_budget")
+            }
+            if kernel == .each, k.count > 1 {
+                check.warn($kernel, "is `each` with \(k.count) kernels: a streamed solve reads and factors every one in turn "
+                           + "(an N³/3 Cholesky each)", remedy: "use kernel: initial or final for large N")
+            }
+            check.needsMemory(plan.streamedBytes, for: "the streamed solve's N × N buffer and row blocks",
+                              remedy: "set solve_precision: float32, or compute the kernels on fewer samples")
+        } else {
+            check.needsMemory(plan.inMemory, for: "kernels, factorizations and predictions",
+                              remedy: "set solve: streamed (one N × N buffer), or compute the kernels on fewer samples")
+        }
         return TableShape()
     }
+
+    /// The memory of each solve (bytes) and which one runs: `streamed` when asked, or for `auto` when the in-memory
+    /// path (every head's kernel and test block, K + ρI and its factor) exceeds memory_budget or the available memory.
+    func memoryPlan(n: Int, nTest: Int, heads: Int, count: Int) -> (streamed: Bool, inMemory: Double, streamedBytes: Double) {
+        let (p, pt, c) = (Double(n), Double(nTest), Double(heads))
+        let predictions = 8 * Double(count) * pt * c
+        let inMemory = 8 * (c * (p * p + pt * p) * 3) + predictions
+        let block = Double(min(n, Self.streamedBlockRows))
+        let streamedBytes = (solvePrecision == .float32 ? 4 : 8) * p * p + 8 * 2 * block * max(p, 1) * max(c, 1)
+            + 8 * (p + pt) * c * 2 + predictions
+        let budget = memoryBudget.map { $0 * 1_048_576 } ?? Double(Machine.availableMemoryBytes)
+        let streamed = solve == .streamed || (solve == .auto && inMemory > budget)
+        return (streamed, inMemory, streamedBytes)
+    }
+
+    static let streamedBlockRows = 1024
 
     public func run(_ context: StageContext) throws -> Table {
         let n = kernels.n, nt = kernels.nTest
@@ -164,12 +201,23 @@ public struct KernelRegressionStage: Stage {
         var rows: [Value] = []
         var stacked: [Double] = []
         var maxJitter = 0.0
+        let plan = memoryPlan(n: n, nTest: nt, heads: kernels.heads, count: kernels.count)
+        if plan.streamed {
+            context.log("streamed solve: one \(n) × \(n) \(solvePrecision.rawValue) buffer factored in place, about "
+                        + "\(Int(plan.streamedBytes / 1_048_576)) MB (in memory: \(Int(plan.inMemory / 1_048_576)) MB)")
+        }
         context.progress.start("kernel regression", total: picked.count)
         for t in picked {
             let prediction: KernelPrediction
             do {
-                prediction = try kernelRegression(kernels: try trainKernels(t), testKernels: try testKernels(t), targets: y,
-                                                  initialTrain: f0, initialTest: f0Test, ridge: rho)
+                prediction = plan.streamed
+                    ? try streamedKernelPrediction(
+                        n: n, nTest: nt, shared: trace, rows: { try kernels.rows(t, head: $0, $1) },
+                        testRows: nt > 0 ? { try kernels.testRows(t, head: $0, $1) } : nil, targets: y,
+                        initialTrain: f0, initialTest: f0Test, ridge: rho,
+                        precision: solvePrecision == .float32 ? .float32 : .float64, blockRows: Self.streamedBlockRows)
+                    : try kernelRegression(kernels: try trainKernels(t), testKernels: try testKernels(t), targets: y,
+                                           initialTrain: f0, initialTest: f0Test, ridge: rho)
             } catch {
                 throw PipelineError(.stageFailed, "\(Self.name): kernel regression with kernel \(t) (step \(kernels.steps[t].map(String.init) ?? "-")) failed", cause: error)
             }
@@ -242,6 +290,8 @@ public struct KernelRegressionStage: Stage {
             summary["learning_rate"] = .double(training.learningRate)
         }
         summary["loss"] = .string(normalization.rawValue)
+        summary["solve"] = .string(plan.streamed ? "streamed" : "in_memory")
+        if plan.streamed { summary["solve_precision"] = .string(solvePrecision.rawValue) }
         if let finalRow = summary["final"]?.objectValue {
             context.log("final kernel: test MSE \(finalRow["test_mse"]?.doubleValue ?? .nan), relative error "
                         + "\(finalRow["relative_error"]?.doubleValue ?? .nan)")

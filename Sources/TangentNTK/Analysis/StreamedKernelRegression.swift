@@ -73,3 +73,39 @@ public func streamedKernelRegression<Scalar: TangentScalar>(
     }
     return (train, test, delta)
 }
+
+/// `kernelRegression` for kernels read in row blocks (`streamedKernelRegression` per solve): one kernel shared by
+/// every output when `shared` (rows(nil, range)), else head c's kernel for output c (rows(c, range)); f₀ and the
+/// predictions as `kernelRegression` defines them. Every solve is a Cholesky (with jitter per the standard policy
+/// of `precision` when K + ρI is not numerically positive definite).
+public func streamedKernelPrediction(
+    n: Int, nTest: Int, shared: Bool, rows: @escaping (Int?, Range<Int>) throws -> Matrix<Double>,
+    testRows: ((Int?, Range<Int>) throws -> Matrix<Double>)?, targets: Matrix<Double>,
+    initialTrain: Matrix<Double>? = nil, initialTest: Matrix<Double>? = nil, ridge: Double,
+    precision: Precision = .float64, blockRows: Int = 1024
+) throws -> KernelPrediction {
+    let c = targets.columns
+    var train = initialTrain ?? Matrix(rows: n, columns: c)
+    var test = initialTest ?? Matrix(rows: nTest, columns: c)
+    guard targets.rows == n, train.rows == n, train.columns == c, test.rows == nTest, test.columns == c else {
+        throw NumericsError(.shapeMismatch, "streamed kernel regression: targets \(targets.rows)×\(c), f₀ \(train.rows)×"
+                            + "\(train.columns) and \(test.rows)×\(test.columns) for N = \(n), N_test = \(nTest)")
+    }
+    let residual = targets - train
+    var jitter = 0.0
+    let groups: [(head: Int?, columns: [Int])] = shared ? [(nil, Array(0..<c))] : (0..<c).map { ($0, [$0]) }
+    for (head, columns) in groups {
+        let rhs = Matrix<Double>(rows: n, columns: columns.count) { i, j in residual[i, columns[j]] }
+        let read: KernelRowReader = { try rows(head, $0) }
+        let readTest: KernelRowReader? = testRows.map { reader in { try reader(head, $0) } }
+        let s = precision == .float32
+            ? try streamedKernelRegression(Float.self, n: n, rows: read, testRows: readTest, nTest: nTest, residual: rhs,
+                                           ridge: ridge, blockRows: blockRows)
+            : try streamedKernelRegression(Double.self, n: n, rows: read, testRows: readTest, nTest: nTest, residual: rhs,
+                                           ridge: ridge, blockRows: blockRows)
+        jitter = max(jitter, s.jitter)
+        for i in 0..<n { for (j, column) in columns.enumerated() { train[i, column] += s.train[i, j] } }
+        for i in 0..<nTest { for (j, column) in columns.enumerated() { test[i, column] += s.test[i, j] } }
+    }
+    return KernelPrediction(train: train, test: test, jitter: jitter, solver: .cholesky, rank: nil)
+}

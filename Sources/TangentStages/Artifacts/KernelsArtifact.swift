@@ -149,6 +149,22 @@ public struct KernelsArtifact: ArtifactValue {
         return sum
     }
 
+    /// Rows `range` of Θ^c (or of the trace kernel Σ_c Θ^c when `head` is nil) at time index t, read from the
+    /// memory-mapped file without loading the rest (range.count × N).
+    public func rows(_ t: Int, head: Int?, _ range: Range<Int>) throws -> Matrix<Double> {
+        if let head { return try opened().ntk.matrix(at: time(t) + [head], rows: range) }
+        return try opened().trace.matrix(at: time(t), rows: range)
+    }
+
+    /// Rows `range` of the test block Θ^c(X_test, X) (or Σ_c Θ^c(X_test, X) when `head` is nil) at time index t.
+    public func testRows(_ t: Int, head: Int?, _ range: Range<Int>) throws -> Matrix<Double> {
+        guard let test = try opened().test else { throw PipelineError(.artifact, "the kernels have no test block") }
+        if let head { return try test.matrix(at: time(t) + [head], rows: range) }
+        var sum = try test.matrix(at: time(t) + [0], rows: range)
+        for c in 1..<max(heads, 1) { sum += try test.matrix(at: time(t) + [c], rows: range) }
+        return sum
+    }
+
     /// Every head's kernel at time index t.
     public func heads(_ t: Int) throws -> [Matrix<Double>] { try (0..<heads).map { try head(t, $0) } }
 
