@@ -44,6 +44,14 @@ where Self.RawSignificand: FixedWidthInteger {
                        rcond: Self, rank: inout Int) -> Int32
 }
 
+/// The row-major elements of the transpose of a row-major rows × columns array.
+private func transposedElements<T>(_ a: [T], rows: Int, columns: Int) -> [T] {
+    guard rows > 0, columns > 0 else { return a }
+    var out = a
+    for i in 0..<rows { for j in 0..<columns { out[j * rows + i] = a[i * columns + j] } }
+    return out
+}
+
 @inline(__always) private func trans(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 @inline(__always) private func ch(_ c: Unicode.Scalar) -> CChar { CChar(UInt8(ascii: c)) }
 @inline(__always) private func li(_ v: Int) -> Int32 { Int32(v) }
@@ -121,11 +129,17 @@ extension Double: TangentScalar {
         found = Int(m)
         return info
     }
+    // The row-major upper triangle of a symmetric matrix is its column-major lower triangle: POTRF on that in place
+    // gives L with A = L·Lᵀ, which read row-major is the upper factor U = Lᵀ (A = Uᵀ·U). Row-major LAPACKE would
+    // transpose A into a temporary first, a second N × N array.
     public static func _potrf(n: Int, a: inout [Double]) -> Int32 {
-        LAPACKE_dpotrf(LAPACK_ROW_MAJOR, ch("U"), li(n), &a, li(n))
+        LAPACKE_dpotrf(LAPACK_COL_MAJOR, ch("L"), li(n), &a, li(max(n, 1)))
     }
     public static func _potrs(n: Int, nrhs: Int, a: [Double], b: inout [Double]) -> Int32 {
-        LAPACKE_dpotrs(LAPACK_ROW_MAJOR, ch("U"), li(n), li(nrhs), a, li(n), &b, li(nrhs))
+        var columns = transposedElements(b, rows: n, columns: nrhs)
+        let info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, ch("L"), li(n), li(nrhs), a, li(max(n, 1)), &columns, li(max(n, 1)))
+        b = transposedElements(columns, rows: nrhs, columns: n)
+        return info
     }
     public static func _gesdd(vectors: Bool, m: Int, n: Int, a: inout [Double], s: inout [Double],
                               u: inout [Double], vt: inout [Double]) -> Int32 {
@@ -215,11 +229,17 @@ extension Float: TangentScalar {
         found = Int(m)
         return info
     }
+    // The row-major upper triangle of a symmetric matrix is its column-major lower triangle: POTRF on that in place
+    // gives L with A = L·Lᵀ, which read row-major is the upper factor U = Lᵀ (A = Uᵀ·U). Row-major LAPACKE would
+    // transpose A into a temporary first, a second N × N array.
     public static func _potrf(n: Int, a: inout [Float]) -> Int32 {
-        LAPACKE_spotrf(LAPACK_ROW_MAJOR, ch("U"), li(n), &a, li(n))
+        LAPACKE_spotrf(LAPACK_COL_MAJOR, ch("L"), li(n), &a, li(max(n, 1)))
     }
     public static func _potrs(n: Int, nrhs: Int, a: [Float], b: inout [Float]) -> Int32 {
-        LAPACKE_spotrs(LAPACK_ROW_MAJOR, ch("U"), li(n), li(nrhs), a, li(n), &b, li(nrhs))
+        var columns = transposedElements(b, rows: n, columns: nrhs)
+        let info = LAPACKE_spotrs(LAPACK_COL_MAJOR, ch("L"), li(n), li(nrhs), a, li(max(n, 1)), &columns, li(max(n, 1)))
+        b = transposedElements(columns, rows: nrhs, columns: n)
+        return info
     }
     public static func _gesdd(vectors: Bool, m: Int, n: Int, a: inout [Float], s: inout [Float],
                               u: inout [Float], vt: inout [Float]) -> Int32 {

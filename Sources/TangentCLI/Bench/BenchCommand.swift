@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Performance figures, each with its ratio to a reference measured in the same run.",
-        subcommands: [BenchGramCommand.self, BenchEngineCommand.self, BenchTrainCommand.self, BenchNTKCommand.self,
+        subcommands: [BenchGramCommand.self, BenchKernelRegressionCommand.self, BenchEngineCommand.self, BenchTrainCommand.self, BenchNTKCommand.self,
                       BenchNTKStageCommand.self, BenchSnapshotsCommand.self, BenchSHA256Command.self, BenchSweepCommand.self,
                       BenchDMFTCommand.self]
     )
