@@ -78,6 +78,34 @@ struct NTKStageTests {
     }
 }
 
+@Suite("NTK stages out of core")
+struct NTKOutOfCoreStageTests {
+    @Test("ntk.compute past memory_budget writes the kernels tile by tile, equal to the in-memory stage")
+    func outOfCore() throws {
+        let text = """
+        pipeline: k
+        seed: 2
+        stages:
+          data:  { use: data.synthetic, with: { train: 300, test: 7, input_dim: 5, teacher: linear, outputs: 3 } }
+          model: { use: model.mlp, from: { data: data }, with: { hidden: [8, 6], activation: tanh, bias: true } }
+          ntk:   { use: ntk.compute, from: { model: model, data: data } }
+          ooc:   { use: ntk.compute, from: { model: model, data: data }, with: { memory_budget: 1 } }
+        """
+        let (result, folder) = try runPipeline(text)
+        let inMemory = try #require(result.artifacts["ntk"]), tiled = try #require(result.artifacts["ooc"])
+        #expect(tiled.summary["out_of_core"] == .bool(true))
+        #expect(inMemory.summary["out_of_core"] == nil)
+        for name in ["ntk", "trace", "test"] {
+            let x = try member(tiled, name).asDoubles(), y = try member(inMemory, name).asDoubles()
+            let a = try Matrix<Double>(rows: 1, columns: x.count, elements: x)
+            let b = try Matrix<Double>(rows: 1, columns: y.count, elements: y)
+            #expect(try member(tiled, name).shape == member(inMemory, name).shape)
+            #expect(a.relativeDifference(to: b) < 1e-12, "\(name)")
+        }
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ooc/ntk.tiles.json").path))
+    }
+}
+
 @Suite("Kernel sanity checks")
 struct KernelSanityTests {
     @Test("an eigenvalue negative beyond rounding is found and reported; a PSD kernel passes")

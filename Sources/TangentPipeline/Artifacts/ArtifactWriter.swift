@@ -37,6 +37,19 @@ public final class ArtifactWriter {
         return stream
     }
 
+    /// Claims `<name>.npy` for an array the stage writes into `path("<name>.npy")` itself (e.g. tile by tile, out of
+    /// core); the file must be complete when the stage returns. Returns its path.
+    @discardableResult
+    public func claimArray(_ name: String) throws -> URL {
+        try claim(name, in: \.arrays, file: "\(name).npy")
+        return path("\(name).npy")
+    }
+
+    /// Writes another file the stage wrote itself into the folder (`path(file)`), as given.
+    public func claimFile(_ file: String) throws {
+        try claim(file, in: \.files, file: file)
+    }
+
     /// Writes the `.npz` archive `file` with `members` in order.
     public func writeArchive(_ members: [(name: String, array: NPYArray)], as file: String) throws {
         try claim(file, in: \.archives, file: file)
