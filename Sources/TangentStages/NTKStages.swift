@@ -153,6 +153,9 @@ extension NTKParameters {
         try writer.claimArray("trace")
         if shape.nTest > 0 { try writer.claimArray("test") }
         try writer.claimFile(ntkTileMapName)
+        // A failed, interrupted or killed attempt keeps these for the next one (which checks the tile map's plan).
+        try writer.markResumable((shape.nTest > 0 ? ["ntk.npy", "trace.npy", "test.npy"] : ["ntk.npy", "trace.npy"])
+                                 + [ntkTileMapName])
         if checkPsd { context.warn("check_psd is not done out of core (the kernels are never whole in memory)") }
         var started = false
         defer { if started { context.progress.finish() } }
@@ -178,7 +181,8 @@ extension NTKParameters {
             "n": .int(shape.n), "n_test": .int(shape.nTest), "heads": .int(shape.heads),
             "precision": .string(context.precision.rawValue), "weighting": .string(weighting.rawValue),
             "blocked": .bool(true), "out_of_core": .bool(true), "tiles": .int(result.plan.tileCount),
-            "block_rows": .int(result.plan.blockRows),
+            "block_rows": .int(result.plan.blockRows), "resumed_tiles": .int(result.resumedTiles),
+            "computed_tiles": .int(result.computedTiles.count),
             "output_mb": .double((memory.outputEstimate / 1_048_576 * 10).rounded() / 10),
         ]
         return KernelsArtifact(streamed: shape, summary: summary)

@@ -50,6 +50,18 @@ public final class ArtifactWriter {
         try claim(file, in: \.files, file: file)
     }
 
+    /// The stage's cache key, set by the engine (nil outside a pipeline run): `markResumable` records it.
+    public var resumeKey: String?
+
+    /// Marks files the stage itself created in the folder as resumable: if this attempt fails, is interrupted or
+    /// killed, they are kept (in `<id>.failed/`) and handed to the next attempt with the same cache key, which finds
+    /// them in its folder. Only plain file names the stage wrote; it must check what it finds before using it.
+    public func markResumable(_ files: [String]) throws {
+        guard let resumeKey else { return }
+        let text = ([resumeKey] + files.filter { !$0.contains("/") && !$0.hasPrefix(".") }).joined(separator: "\n") + "\n"
+        try io(".tangent-resumable") { try AtomicFile.write(Data(text.utf8), to: path(".tangent-resumable")) }
+    }
+
     /// Writes the `.npz` archive `file` with `members` in order.
     public func writeArchive(_ members: [(name: String, array: NPYArray)], as file: String) throws {
         try claim(file, in: \.archives, file: file)
