@@ -43,17 +43,25 @@ public struct NTKTilePlan: Sendable, Equatable {
             + TiledNPYFile.byteCount(dtype: dtype, shape: [n, n])
         if nTest > 0 { disk += TiledNPYFile.byteCount(dtype: dtype, shape: [arch.outputs, nTest, n]) }
         diskBytes = disk
-        // Per tile of B × B: the layer-factor GEMMs, per head the signal Grams and Hadamards and the backward
+        // Per tile of r × s: the layer-factor GEMMs, per head the signal Grams and Hadamards and the backward
         // signals of both row blocks.
-        let w = arch.widths.map(Double.init), b = Double(blockRows)
-        var perTile = 0.0
-        for l in 0..<layers { perTile += 2 * b * b * w[l] + b * b }
-        var perHead = 0.0
-        for l in 0..<(layers - 1) { perHead += 2 * b * b * w[l + 1] + 3 * b * b }
-        for l in 1..<max(layers - 1, 1) { perHead += 2 * 2 * b * w[l + 1] * w[l] }
-        perTile += Double(arch.outputs) * perHead
-        let blocks = Double((n + blockRows - 1) / blockRows), testBlocks = Double((nTest + blockRows - 1) / blockRows)
-        flops = perTile * (blocks * (blocks + 1) / 2 + testBlocks * blocks)
+        let w = arch.widths.map(Double.init)
+        func tileFlops(_ r: Double, _ s: Double) -> Double {
+            var total = 0.0
+            for l in 0..<layers { total += 2 * r * s * w[l] + r * s }
+            var perHead = 0.0
+            for l in 0..<(layers - 1) { perHead += 2 * r * s * w[l + 1] + 3 * r * s }
+            for l in 1..<max(layers - 1, 1) { perHead += 2 * (r + s) * w[l + 1] * w[l] }
+            return total + Double(arch.outputs) * perHead
+        }
+        func sizes(_ total: Int) -> [Double] {
+            stride(from: 0, to: total, by: blockRows).map { Double(min(blockRows, total - $0)) }
+        }
+        let train = sizes(n), test = sizes(nTest)
+        var work = 0.0
+        for i in train.indices { for j in i..<train.count { work += tileFlops(train[i], train[j]) } }
+        for r in test { for s in train { work += tileFlops(r, s) } }
+        flops = work
         self.rateGFLOPS = rateGFLOPS ?? (bytesPerElement == 4 ? 60 : 30)
     }
 
