@@ -251,7 +251,7 @@ public func outOfCoreNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
                 if l < layerCount - 1 {
                     a.multiplyElementwise(by: try rowSignals[l].matmul(columnSignals[l], transposeOther: true))
                 }
-                theta = theta + a
+                theta += a
             }
             if !tile.test { trace += theta }
             let file = tile.test ? files[2] : files[0]
