@@ -112,9 +112,9 @@ final class RunJournal: @unchecked Sendable {
     }
 
     /// Creates the temporary folder stage `index` computes into.
-    func begin(_ index: Int) throws -> URL {
+    func begin(_ index: Int, key: String? = nil) throws -> URL {
         try update {
-            let url = try folder.beginStage(stored[index].id)
+            let url = try folder.beginStage(stored[index].id, key: key)
             temporary = url
             return url
         }
@@ -159,7 +159,15 @@ final class RunJournal: @unchecked Sendable {
     /// Called by the signal handler with the lock held: removes the running stage's temporary folder, records the
     /// interruption and prints how to resume.
     func interrupted() {
-        if let temporary { folder.discard(temporary) }
+        if let temporary {
+            // A stage that marked its files resumable keeps them (as <id>.failed/) for the next attempt.
+            if FileSystem.kind(temporary.appendingPathComponent(RunFolder.resumableMarker).path) == .file,
+               let index = current {
+                folder.markFailed(stored[index].id, temporary: temporary)
+            } else {
+                folder.discard(temporary)
+            }
+        }
         temporary = nil
         let stage = current.map { stored[$0].id }
         if let current { stored[current].status = .interrupted }

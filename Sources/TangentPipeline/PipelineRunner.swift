@@ -251,8 +251,9 @@ public struct PipelineRunner {
                               plan: PipelinePlan, folder: RunFolder, journal: RunJournal, threads: Int) throws {
         let progress = options.progress
         progress.log("\(label): running")
-        let temporary = try journal.begin(index)
+        let temporary = try journal.begin(index, key: key)
         let writer = ArtifactWriter(directory: temporary, stageID: stage.id)
+        writer.resumeKey = key
         let context = StageContext(stageID: stage.id, seed: pipeline.seed, precision: pipeline.precision,
                                    threads: threads, progress: progress, output: writer,
                                    pipelineDirectory: pipeline.pipelineDirectory)

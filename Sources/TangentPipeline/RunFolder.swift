@@ -22,8 +22,12 @@ struct RunFolder {
     static let completeMarker = ".complete"
     static let temporaryMarker = ".tangent-tmp"
     static let failedMarker = ".tangent-failed"
+    /// Written by a stage that can resume (`ArtifactWriter.markResumable`): the stage's cache key, then the names of
+    /// the files it created and may continue from. A failed, interrupted or killed attempt keeps those files in
+    /// `<id>.failed/`, and the next attempt with the same key starts with them (and nothing else) in its folder.
+    static let resumableMarker = ".tangent-resumable"
     /// Files of a stage folder that are the engine's bookkeeping, not outputs.
-    static let markers: Set<String> = [completeMarker, temporaryMarker, failedMarker]
+    static let markers: Set<String> = [completeMarker, temporaryMarker, failedMarker, resumableMarker]
 
     init(root: URL) { self.root = root }
 
@@ -185,7 +189,11 @@ struct RunFolder {
             switch FileSystem.kind(path) {
             case .directory where name.contains(".tmp-") || name.contains(".old-"):
                 let ours = Self.markers.contains { holds(path, $0) }
-                if ours {
+                if ours, name.contains(".tmp-"), holds(path, Self.resumableMarker),
+                   let range = name.range(of: ".tmp-"), case let id = String(name[name.index(after: name.startIndex)..<range.lowerBound]),
+                   !id.isEmpty, markFailed(id, temporary: URL(fileURLWithPath: path)) != URL(fileURLWithPath: path) {
+                    removed.append(name)  // a killed resumable stage: kept as <id>.failed/ for the next attempt
+                } else if ours {
                     if (try? FileSystem.removeTree(path)) != nil { removed.append(name) }
                 } else if (try? FileSystem.entries(path))?.isEmpty == true, rmdir(path) == 0 {
                     removed.append(name)
@@ -202,8 +210,9 @@ struct RunFolder {
 
     // MARK: - Stages
 
-    /// Creates the marked temporary folder `.<id>.tmp-<uuid>/` that a stage computes into.
-    func beginStage(_ id: String) throws -> URL {
+    /// Creates the marked temporary folder `.<id>.tmp-<uuid>/` that a stage computes into. With `key`, the files a
+    /// failed attempt of the same stage with the same key marked resumable are moved from `<id>.failed/` into it.
+    func beginStage(_ id: String, key: String? = nil) throws -> URL {
         let url = root.appendingPathComponent(".\(id).tmp-\(UUID().uuidString)")
         do {
             try FileSystem.makeDirectory(url.path)
@@ -212,7 +221,23 @@ struct RunFolder {
             throw PipelineError(.io, "cannot create a temporary folder in \(root.path); check that you may write there "
                                 + "and that the disk is not full", cause: error)
         }
+        if let key { adoptResumable(id, key: key, into: url) }
         return url
+    }
+
+    /// Moves the files listed in `<id>.failed/.tangent-resumable` into `temporary` when that marker names `key`
+    /// (plain file names only; anything else is left alone). The marker is removed, so files are adopted once.
+    private func adoptResumable(_ id: String, key: String, into temporary: URL) {
+        let failed = failedURL(id).path
+        guard holds(failed, Self.failedMarker), holds(failed, Self.resumableMarker),
+              let text = FileSystem.readSmallFile(failed + "/" + Self.resumableMarker) else { return }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        guard lines.first == key else { return }
+        try? FileSystem.remove(failed + "/" + Self.resumableMarker)
+        for name in lines.dropFirst() where !name.contains("/") && !name.hasPrefix(".") && !Self.markers.contains(name) {
+            guard FileSystem.kind(failed + "/" + name) == .file else { continue }
+            try? FileSystem.rename(failed + "/" + name, to: temporary.appendingPathComponent(name).path)
+        }
     }
 
     /// The completion record of a stage computed into `temporary`: `outputs` (default: every file in it).
@@ -234,6 +259,7 @@ struct RunFolder {
         do {
             try AtomicFile.write(Data(record.json.utf8), to: temporary.appendingPathComponent(Self.completeMarker))
             try FileSystem.remove(temporary.appendingPathComponent(Self.temporaryMarker).path)
+            try FileSystem.remove(temporary.appendingPathComponent(Self.resumableMarker).path)
             if FileSystem.kind(destination) != .missing, !holds(destination, Self.completeMarker) {
                 throw PipelineError(.runFolder, "\(destination) appeared during the run and was not written by Tangent; "
                                     + "it was left alone: move it away and run again")

@@ -12,7 +12,7 @@ public struct NTKParameters: ParameterGroup {
     @Param("also keep each layer's contribution ((L+1)·C·N² values)") var perLayer = false
     @Param("parameters: Σ_θ ∂f∂f'; learning_rate: each parameter weighted by its learning-rate factor")
     var weighting = NTKOptions.Weighting.parameters
-    @Param("MB the computation may use beyond inputs and outputs; rows are blocked when exceeded", minimum: 1)
+    @Param("MB the computation may use beyond inputs and outputs; rows are blocked when exceeded, and ntk.compute writes kernels larger than this out of core, tile by tile", minimum: 1)
     var memoryBudget: Double?
     @Param("report the smallest eigenvalue of every kernel that is negative beyond rounding (a Cholesky probe per kernel)")
     var checkPsd = false
@@ -26,6 +26,7 @@ public struct NTKParameters: ParameterGroup {
         OutputFile("cross.npy", doc: "((T,) C, C, N, N) cross-head blocks Θ^{c,d} (cross_heads: true)"),
         OutputFile("layers.npy", doc: "((T,) L+1, C, N, N) each layer's contribution (per_layer: true)"),
         OutputFile("summary.json", doc: "shapes, precision, memory; with check_psd the negative eigenvalues found"),
+        OutputFile("ntk.tiles.json", doc: "out of core only: the plan and the finished tiles (for resuming)"),
     ]
 
     var options: NTKOptions {
@@ -49,12 +50,27 @@ public struct NTKParameters: ParameterGroup {
         let shape = shape(data: data, model: model, times: times, steps: steps)
         let memory = NTKMemory(n: shape.n, nTest: shape.nTest, architecture: model,
                                bytesPerElement: check.precision.bytes, options: options)
-        let remedy = "set memory_budget (MB) to block the layer factors, use fewer samples or precision: float32"
-        check.needsMemory(memory.outputEstimate, for: "one model's kernels", remedy: remedy)
+        let remedy = "set memory_budget (MB) to block the layer factors and, for ntk.compute, to compute the kernels "
+            + "out of core into their files; or use fewer samples or precision: float32"
+        if outOfCore(memory, models: times) {
+            // Out of core: the kernels go tile by tile to disk; memory holds tiles within the budget.
+            if let tiles = options.memoryBudget {
+                check.needsMemory(Double(tiles), for: "kernel tiles (out of core)", remedy: remedy)
+            }
+        } else {
+            check.needsMemory(memory.outputEstimate, for: "one model's kernels", remedy: remedy)
+        }
         check.needsMemory(options.memoryBudget.map { min(Double($0), memory.factorEstimate) } ?? memory.factorEstimate,
                           for: "layer factors", remedy: remedy)
         check.needsMemory(memory.activationEstimate, for: "activations", remedy: remedy)
         return shape
+    }
+
+    /// True when one model's kernels are computed out of core (`outOfCoreNTK`): a single model (ntk.compute) whose
+    /// kernels exceed memory_budget, without cross-head or per-layer blocks.
+    func outOfCore(_ memory: NTKMemory, models times: Int?) -> Bool {
+        guard times == nil, !crossHeads, !perLayer, let budget = options.memoryBudget else { return false }
+        return memory.outputEstimate > Double(budget)
     }
 
     /// The kernels' shape: N and N_test clamped to the data's sizes.
@@ -78,6 +94,9 @@ public struct NTKParameters: ParameterGroup {
         context.log("N = \(shape.n), N_test = \(shape.nTest), C = \(shape.heads), \(models) model(s): kernels "
                     + "\(formatBytes(memory.outputEstimate * Double(models))) on disk, layer factors "
                     + "\(formatBytes(memory.factorEstimate)), activations \(formatBytes(memory.activationEstimate))")
+        if models == 1, outOfCore(memory, models: shape.times) {
+            return try outOfCoreKernels(model: try model(0), x: x, xt: xt, shape: shape, memory: memory, context: context)
+        }
         context.progress.start("kernels", total: models)
         defer { context.progress.finish() }
         func run<S: TangentScalar>(_: S.Type) throws -> (negatives: [Value], blocked: Bool) {
@@ -124,6 +143,52 @@ public struct NTKParameters: ParameterGroup {
     }
 }
 
+extension NTKParameters {
+    /// One model's kernels tile by tile into the stage folder's ntk.npy, trace.npy (and test.npy), with the tile
+    /// map ntk.tiles.json beside them (see `outOfCoreNTK` and docs/science.md).
+    func outOfCoreKernels(model: MLP, x: Matrix<Double>, xt: Matrix<Double>?, shape: KernelShape, memory: NTKMemory,
+                          context: StageContext) throws -> KernelsArtifact {
+        let writer = context.output
+        try writer.claimArray("ntk")
+        try writer.claimArray("trace")
+        if shape.nTest > 0 { try writer.claimArray("test") }
+        try writer.claimFile(ntkTileMapName)
+        // A failed, interrupted or killed attempt keeps these for the next one (which checks the tile map's plan).
+        try writer.markResumable((shape.nTest > 0 ? ["ntk.npy", "trace.npy", "test.npy"] : ["ntk.npy", "trace.npy"])
+                                 + [ntkTileMapName])
+        if checkPsd { context.warn("check_psd is not done out of core (the kernels are never whole in memory)") }
+        var started = false
+        defer { if started { context.progress.finish() } }
+        let t0 = Machine.wallSeconds()
+        func run<S: TangentScalar>(_: S.Type) throws -> OutOfCoreNTKResult {
+            try outOfCoreNTK(model, inputs: x, testInputs: xt, options: options, folder: writer.directory, as: S.self,
+                             log: { context.log($0) }) { done, total in
+                if !started {
+                    context.progress.start("tiles", total: total)
+                    if done > 0 { context.progress.advance(by: done) }
+                    started = true
+                } else {
+                    context.progress.advance(by: 1)
+                }
+            }
+        }
+        let result = context.precision == .float32 ? try run(Float.self) : try run(Double.self)
+        let seconds = Machine.wallSeconds() - t0
+        context.log(String(format: "%d tiles computed in %.2f s (%.1f GFLOP/s)", result.computedTiles.count, seconds,
+                           result.plan.flops * Double(result.computedTiles.count) / Double(max(result.plan.tileCount, 1))
+                           / max(seconds, 1e-9) * 1e-9))
+        let summary: [String: Value] = [
+            "n": .int(shape.n), "n_test": .int(shape.nTest), "heads": .int(shape.heads),
+            "precision": .string(context.precision.rawValue), "weighting": .string(weighting.rawValue),
+            "blocked": .bool(true), "out_of_core": .bool(true), "tiles": .int(result.plan.tileCount),
+            "block_rows": .int(result.plan.blockRows), "resumed_tiles": .int(result.resumedTiles),
+            "computed_tiles": .int(result.computedTiles.count),
+            "output_mb": .double((memory.outputEstimate / 1_048_576 * 10).rounded() / 10),
+        ]
+        return KernelsArtifact(streamed: shape, summary: summary)
+    }
+}
+
 /// `ntk.compute`: the empirical NTK of one model.
 public struct NTKComputeStage: Stage {
     public static let name = "ntk.compute"
@@ -131,7 +196,9 @@ public struct NTKComputeStage: Stage {
     public static let doc = """
         Θ^c(x, x') = Σ_θ ∂f_c(x)/∂θ·∂f_c(x')/∂θ for every output head c, by the layer factorization \
         Θ^c = Σ_l [a_l²·(x_{l−1}·x'_{l−1}) + β_l²]·(δ^c_l·δ'^c_l) (docs/science.md): the Jacobian is never \
-        materialized. In the run's precision (float64 or float32), written as .npy files that numpy can memory-map.
+        materialized. In the run's precision (float64 or float32), written as .npy files that numpy can memory-map. \
+        When the kernels exceed memory_budget they are computed out of core: square tiles of rows, written into the \
+        files as they are finished, the finished ones listed in ntk.tiles.json (docs/science.md).
         """
     public static let outputs = NTKParameters.outputs
 

@@ -78,6 +78,69 @@ struct NTKStageTests {
     }
 }
 
+@Suite("NTK stages out of core")
+struct NTKOutOfCoreStageTests {
+    @Test("ntk.compute past memory_budget writes the kernels tile by tile, equal to the in-memory stage")
+    func outOfCore() throws {
+        let text = """
+        pipeline: k
+        seed: 2
+        stages:
+          data:  { use: data.synthetic, with: { train: 300, test: 7, input_dim: 5, teacher: linear, outputs: 3 } }
+          model: { use: model.mlp, from: { data: data }, with: { hidden: [8, 6], activation: tanh, bias: true } }
+          ntk:   { use: ntk.compute, from: { model: model, data: data } }
+          ooc:   { use: ntk.compute, from: { model: model, data: data }, with: { memory_budget: 1 } }
+        """
+        let (result, folder) = try runPipeline(text)
+        let inMemory = try #require(result.artifacts["ntk"]), tiled = try #require(result.artifacts["ooc"])
+        #expect(tiled.summary["out_of_core"] == .bool(true))
+        #expect(inMemory.summary["out_of_core"] == nil)
+        for name in ["ntk", "trace", "test"] {
+            let x = try member(tiled, name).asDoubles(), y = try member(inMemory, name).asDoubles()
+            let a = try Matrix<Double>(rows: 1, columns: x.count, elements: x)
+            let b = try Matrix<Double>(rows: 1, columns: y.count, elements: y)
+            #expect(try member(tiled, name).shape == member(inMemory, name).shape)
+            #expect(a.relativeDifference(to: b) < 1e-12, "\(name)")
+        }
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ooc/ntk.tiles.json").path))
+        func count(_ v: Value?) -> Int? { v?.intValue ?? v?.doubleValue.map { Int($0) } }
+        #expect(count(tiled.summary["tiles"]) == 9 && count(tiled.summary["block_rows"]) == 128)
+        #expect(count(tiled.summary["computed_tiles"]) == 9 && count(tiled.summary["resumed_tiles"]) == 0)
+
+        // A killed attempt: its files kept as ooc.failed/ (as the engine keeps a resumable stage's files), two
+        // tiles not yet in the tile map and their rows garbage. The re-run adopts the files and computes only those.
+        let fm = FileManager.default
+        let done = folder.appendingPathComponent("ooc"), failed = folder.appendingPathComponent("ooc.failed")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: done.appendingPathComponent(".complete"))) as! [String: Any]
+        let key = try #require(record["key"] as? String)
+        try fm.createDirectory(at: failed, withIntermediateDirectories: true)
+        let names = ["ntk.npy", "trace.npy", "test.npy", "ntk.tiles.json"]
+        for name in names { try fm.moveItem(at: done.appendingPathComponent(name), to: failed.appendingPathComponent(name)) }
+        try fm.removeItem(at: done)
+        try Data("1\n".utf8).write(to: failed.appendingPathComponent(".tangent-failed"))
+        try Data(([key] + names).joined(separator: "\n").utf8).write(to: failed.appendingPathComponent(".tangent-resumable"))
+        let mapURL = failed.appendingPathComponent("ntk.tiles.json")
+        var map = try JSONSerialization.jsonObject(with: Data(contentsOf: mapURL)) as! [String: Any]
+        map["done"] = (map["done"] as! [Int]).filter { $0 != 1 && $0 != 3 }
+        try JSONSerialization.data(withJSONObject: map).write(to: mapURL)
+        let file = try TiledNPYFile(url: failed.appendingPathComponent("ntk.npy"), dtype: .float64, shape: [3, 300, 300], resume: true)
+        // Tiles of 128 rows: tile 1 is (rows 0..<128, columns 128..<256), tile 3 is (128..<256, 128..<256).
+        let garbage = [Double](repeating: .nan, count: 128)
+        try garbage.withUnsafeBufferPointer { try file.write($0, atElement: 0 * 300 + 128) }
+        try garbage.withUnsafeBufferPointer { try file.write($0, atElement: 130 * 300 + 128) }
+        let pipeline = try PipelineLoader.load(text: text, file: folder.appendingPathComponent("pipeline.yaml").path,
+                                               overrides: [], registry: builtinRegistry)
+        let again = try PipelineRunner(options: RunOptions(outputDirectory: folder, progress: SilentProgress())).run(pipeline)
+        let resumed = try #require(again.artifacts["ooc"])
+        #expect(count(resumed.summary["computed_tiles"]) == 2 && count(resumed.summary["resumed_tiles"]) == 7,
+                "\(resumed.summary)")
+        for name in ["ntk", "trace", "test"] {
+            #expect(try member(resumed, name).asDoubles() == member(tiled, name).asDoubles(), "\(name)")
+        }
+        #expect(!fm.fileExists(atPath: folder.appendingPathComponent("ooc/.tangent-resumable").path))
+    }
+}
+
 @Suite("Kernel sanity checks")
 struct KernelSanityTests {
     @Test("an eigenvalue negative beyond rounding is found and reported; a PSD kernel passes")

@@ -37,6 +37,31 @@ public final class ArtifactWriter {
         return stream
     }
 
+    /// Claims `<name>.npy` for an array the stage writes into `path("<name>.npy")` itself (e.g. tile by tile, out of
+    /// core); the file must be complete when the stage returns. Returns its path.
+    @discardableResult
+    public func claimArray(_ name: String) throws -> URL {
+        try claim(name, in: \.arrays, file: "\(name).npy")
+        return path("\(name).npy")
+    }
+
+    /// Writes another file the stage wrote itself into the folder (`path(file)`), as given.
+    public func claimFile(_ file: String) throws {
+        try claim(file, in: \.files, file: file)
+    }
+
+    /// The stage's cache key, set by the engine (nil outside a pipeline run): `markResumable` records it.
+    public var resumeKey: String?
+
+    /// Marks files the stage itself created in the folder as resumable: if this attempt fails, is interrupted or
+    /// killed, they are kept (in `<id>.failed/`) and handed to the next attempt with the same cache key, which finds
+    /// them in its folder. Only plain file names the stage wrote; it must check what it finds before using it.
+    public func markResumable(_ files: [String]) throws {
+        guard let resumeKey else { return }
+        let text = ([resumeKey] + files.filter { !$0.contains("/") && !$0.hasPrefix(".") }).joined(separator: "\n") + "\n"
+        try io(".tangent-resumable") { try AtomicFile.write(Data(text.utf8), to: path(".tangent-resumable")) }
+    }
+
     /// Writes the `.npz` archive `file` with `members` in order.
     public func writeArchive(_ members: [(name: String, array: NPYArray)], as file: String) throws {
         try claim(file, in: \.archives, file: file)

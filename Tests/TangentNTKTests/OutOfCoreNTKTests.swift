@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import TangentCore
+@testable import TangentNTK
+
+@Suite("Out-of-core NTK: tiles into .npy files, resume, disk check")
+struct OutOfCoreNTKTests {
+    func model(seed: UInt64 = 5) throws -> (MLP, Matrix<Double>, Matrix<Double>) {
+        let arch = MLPArchitecture(inputDimension: 5, hidden: [7, 6], outputs: 2, activation: .tanh, bias: true,
+                                   parametrization: .ntk, initScale: 1.1, biasScale: 0.5, gamma0: 1)
+        var rng = Xoshiro256StarStar(seed: seed)
+        let model = try MLP(architecture: arch, rng: &rng)
+        return (model, Matrix.randomNormal(rows: 96, columns: 5, using: &rng), Matrix.randomNormal(rows: 20, columns: 5, using: &rng))
+    }
+
+    func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ooc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A budget of 40 KB: tiles of 25 rows (4 × 4 blocks, 10 train tiles and 4 test tiles) in float64.
+    let options = NTKOptions(memoryBudget: 40_000)
+
+    func check<S: TangentScalar>(_ folder: URL, against reference: EmpiricalNTK<S>, tolerance: Double) throws {
+        let ntk = try MappedNPY(url: folder.appendingPathComponent("ntk.npy"))
+        let test = try MappedNPY(url: folder.appendingPathComponent("test.npy"))
+        for c in 0..<2 {
+            let head = try ntk.matrix(at: [c])
+            #expect(head.relativeDifference(to: reference.heads[c].converted(to: Double.self)) < tolerance, "head \(c)")
+            #expect(head == head.transposed, "mirrored exactly")
+            #expect(try test.matrix(at: [c]).relativeDifference(to: reference.test[c].converted(to: Double.self)) < tolerance)
+        }
+        let trace = try MappedNPY(url: folder.appendingPathComponent("trace.npy")).matrix(at: [])
+        #expect(trace.relativeDifference(to: reference.trace.converted(to: Double.self)) < tolerance)
+    }
+
+    @Test("out-of-core kernels equal the in-memory ones in float64 and float32")
+    func equalsInMemory() throws {
+        let (model, x, xt) = try model()
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try outOfCoreNTK(model, inputs: x, testInputs: xt, options: options, folder: dir, as: Double.self)
+        #expect(result.plan.blockRows == 25 && result.plan.tileCount == 14 && result.complete)
+        let reference: EmpiricalNTK<Double> = try empiricalNTK(model, inputs: x, testInputs: xt)
+        try check(dir, against: reference, tolerance: 1e-12)
+
+        let dir32 = try folder()
+        defer { try? FileManager.default.removeItem(at: dir32) }
+        let r32 = try outOfCoreNTK(model, inputs: x, testInputs: xt, options: options, folder: dir32, as: Float.self)
+        #expect(r32.plan.tileCount > 1 && r32.complete)
+        let reference32: EmpiricalNTK<Float> = try empiricalNTK(model, inputs: x, testInputs: xt)
+        try check(dir32, against: reference32, tolerance: 1e-5)
+        #expect(try MappedNPY(url: dir32.appendingPathComponent("ntk.npy")).dtype == .float32)
+    }
+
+    @Test("a run stopped after k tiles resumes from the tile map and computes only the rest")
+    func resume() throws {
+        let (model, x, xt) = try model()
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try outOfCoreNTK(model, inputs: x, testInputs: xt, options: options, folder: dir, as: Double.self,
+                                     outOfCore: OutOfCoreOptions(maxTiles: 6))
+        #expect(!first.complete && first.computedTiles == Array(0..<6))
+        // Drop tile 2 from the map and corrupt its rows: only it and the unfinished ones are recomputed.
+        let mapURL = dir.appendingPathComponent(ntkTileMapName)
+        var map = try JSONSerialization.jsonObject(with: Data(contentsOf: mapURL)) as! [String: Any]
+        map["done"] = (map["done"] as! [Int]).filter { $0 != 2 }
+        try JSONSerialization.data(withJSONObject: map).write(to: mapURL)
+        let file = try TiledNPYFile(url: dir.appendingPathComponent("ntk.npy"), dtype: .float64, shape: [2, 96, 96], resume: true)
+        #expect(file.reopened)
+        let garbage = [Double](repeating: .nan, count: 25)
+        try garbage.withUnsafeBufferPointer { try file.write($0, atElement: 0 * 96 + 50) }  // tile (0, 2), head 0, row 0
+        let second = try outOfCoreNTK(model, inputs: x, testInputs: xt, options: options, folder: dir, as: Double.self)
+        #expect(second.resumedTiles == 5 && second.complete)
+        #expect(second.computedTiles == [2] + Array(6..<14))
+        let reference: EmpiricalNTK<Double> = try empiricalNTK(model, inputs: x, testInputs: xt)
+        try check(dir, against: reference, tolerance: 1e-12)
+    }
+
+    @Test("the disk check refuses with the figures when the plan needs more room than is free")
+    func diskCheck() throws {
+        let (model, x, xt) = try model()
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = NTKTilePlan(n: 96, nTest: 20, architecture: model.architecture, bytesPerElement: 8, budget: 40_000)
+        do {
+            _ = try outOfCoreNTK(model, inputs: x, testInputs: xt, options: options, folder: dir, as: Double.self,
+                                 outOfCore: OutOfCoreOptions(availableBytes: 10_000))
+            Issue.record("expected a refusal")
+        } catch let error as NumericsError {
+            let text = "\(error)"
+            #expect(text.contains("\(plan.diskBytes) bytes") && text.contains("10000 bytes"), "\(text)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("ntk.npy").path))
+    }
+}
