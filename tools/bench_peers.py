@@ -21,12 +21,15 @@ Timing. Tangent: the ntk stage's seconds from the run's manifest.json, and the w
 (process start, data generation, model initialization, writing the kernels). Peers: each implementation runs in its
 own subprocess (so that an out-of-memory or a hang is caught and reported, never crashing this script); the jax
 kernel function is jit-compiled and run once as a warm-up, then timed (block_until_ready); the numpy version is
-timed on its one run. The peak resident memory is the subprocess's ru_maxrss (os.wait4), which includes the
-interpreter and the imported libraries (jax + TensorFlow, which neural-tangents imports, take ~0.4 GB by
-themselves; the numbers in the table say so in a column "baseline"). A subprocess whose resident memory exceeds
---mem-limit-gb (default: half the machine's memory) is killed and reported as out of memory; one running longer
-than --timeout seconds (default 180) is killed and reported as timed out. Once a peer fails on a case, it is skipped on every
-later case that is at least as large in every dimension.
+timed on its one run. The peak resident memory of a peer is its subprocess's own VmHWM (ru_maxrss of a forked
+child would include the parent's resident set), which includes the interpreter and the imported libraries
+(python with jax and TensorFlow, which neural-tangents imports, is ~0.5 GB by itself; the table's preamble gives
+both baselines); Tangent's is the run's peak_resident_mb from manifest.json. A subprocess whose resident memory
+exceeds --mem-limit-gb (default: half the machine's memory) is killed and reported as out of memory; one running
+longer than --timeout seconds (default 120) is killed and reported as timed out. Once a peer fails on a case, it
+is skipped on every later case at least as large in N, d, width, depth and C (in either precision). The timeout
+is short so that the default grid fits in about 10 minutes on a 2-core machine; raise it to see how long the
+slow peers really take.
 
 neural-tangents is called as nt.empirical_ntk_fn(f, trace_axes=(), diagonal_axes=(-1,), vmap_axes=0,
 implementation=…) on a plain jax function f(params, x) of the same forward pass, which gives the per-head
@@ -119,8 +122,8 @@ LABELS = {
     "numpy": "numpy, layer-factorized",
 }
 REF = "n2048-d784-w1024x3-c10-f64"
-DEFAULT_CASES = ["n256-d64-w512x2-c1-f64", "n256-d64-w512x2-c10-f64", "n1024-d784-w512x2-c10-f64",
-                 "n1024-d784-w512x2-c10-f32", "n1024-d784-w1024x3-c10-f64", REF]
+DEFAULT_CASES = ["n256-d64-w512x2-c1-f64", "n256-d64-w512x2-c10-f64", "n256-d64-w512x2-c10-f32",
+                 "n1024-d784-w512x2-c10-f64", "n1024-d784-w1024x3-c10-f64", REF]
 QUICK_CASES = ["n128-d32-w256x2-c1-f64", "n128-d32-w256x2-c10-f32"]
 CHECK_CASE = "n64-d16-w64x2-c3-f64"
 CASE_RE = re.compile(r"^n(\d+)-d(\d+)-w(\d+)x(\d+)-c(\d+)-f(32|64)$")
@@ -388,7 +391,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a ~1-minute smoke run (%s)" % ", ".join(QUICK_CASES))
     ap.add_argument("--check", action="store_true", help="one small case; exit 1 when any peer disagrees")
     ap.add_argument("--impls", default=",".join(IMPLS), help="peers to run (default: all)")
-    ap.add_argument("--timeout", type=float, default=180, help="seconds per implementation and case (default 180)")
+    ap.add_argument("--timeout", type=float, default=120, help="seconds per implementation and case (default 120)")
     ap.add_argument("--mem-limit-gb", type=float, default=None, help="kill a peer above this resident memory "
                     "(default: half the machine's memory)")
     ap.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md "
