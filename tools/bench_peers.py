@@ -469,7 +469,10 @@ def main():
                         entry["seconds"] / t["seconds"], fmt_mb(entry["peak_mb"]), entry.get("rel_diff", float("nan")),
                         "" if entry.get("agrees") else "  DISAGREES"), flush=True)
                 else:
-                    if r["status"] == "oom":
+                    alloc = re.search(r"Out of memory allocating (\d+) bytes", r["stderr"])
+                    if r["status"] == "oom" and alloc:
+                        entry["note"] = "out of memory: XLA could not allocate %s" % fmt_mb(int(alloc.group(1)) / 2**20)
+                    elif r["status"] == "oom":
                         entry["note"] = "out of memory (resident > %s, or the allocator failed)" % fmt_mb(args.mem_limit_mb)
                     elif r["status"] == "timeout":
                         entry["note"] = "timed out after %.0f s" % args.timeout
