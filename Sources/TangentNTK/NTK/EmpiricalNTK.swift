@@ -49,12 +49,7 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
         ? try model.walk(testInputs!.converted(to: Scalar.self), weights: weights, biases: biases, keepDerivatives: true) : nil
 
     // Layer factors A_l = c_W·a_l²·X_{l−1}·X_{l−1}ᵀ + c_b·β_l² (and the test-by-train blocks).
-    func factorScales(_ l: Int) -> (Scalar, Scalar) {
-        let s = arch.scaling(layer: l)
-        let (cw, cb) = options.weighting == .learningRate ? (s.weightLearningRate, s.biasLearningRate) : (1, 1)
-        return (Scalar(cw * s.weightMultiplier * s.weightMultiplier),
-                arch.bias ? Scalar(cb * s.biasMultiplier * s.biasMultiplier) : 0)
-    }
+    func factorScales(_ l: Int) -> (Scalar, Scalar) { arch.ntkFactorScales(layer: l, weighting: options.weighting) }
     func factor(_ l: Int) -> Matrix<Scalar> {
         let (w, b) = factorScales(l)
         var a = train.inputs[l].gram(alpha: w)

@@ -1,3 +1,5 @@
+import TangentCore
+
 /// What `empiricalNTK` computes besides the per-head kernels, and within what memory.
 public struct NTKOptions: Sendable, Equatable {
     /// How layers are weighted in Θ.
@@ -24,5 +26,18 @@ public struct NTKOptions: Sendable, Equatable {
         self.perLayer = perLayer
         self.weighting = weighting
         self.memoryBudget = memoryBudget
+    }
+}
+
+extension MLPArchitecture {
+    /// The coefficients (c_W·a_l², c_b·β_l²) of layer l's factor A_l = c_W·a_l²·X_{l−1}·X_{l−1}ᵀ + c_b·β_l² in the
+    /// layer-factorized NTK: a_l, β_l the weight and bias multipliers, c_W, c_b the learning-rate factors for
+    /// `weighting: learning_rate` (1 otherwise); c_b·β_l² is 0 without biases. Shared by the in-memory and the
+    /// out-of-core kernels.
+    func ntkFactorScales<Scalar: TangentScalar>(layer l: Int, weighting: NTKOptions.Weighting) -> (Scalar, Scalar) {
+        let s = scaling(layer: l)
+        let (cw, cb) = weighting == .learningRate ? (s.weightLearningRate, s.biasLearningRate) : (1, 1)
+        return (Scalar(cw * s.weightMultiplier * s.weightMultiplier),
+                bias ? Scalar(cb * s.biasMultiplier * s.biasMultiplier) : 0)
     }
 }

@@ -189,12 +189,7 @@ public func outOfCoreNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
     let test = nTest > 0
         ? try model.walk(testInputs!.converted(to: Scalar.self), weights: weights, biases: biases, keepDerivatives: true) : nil
 
-    func factorScales(_ l: Int) -> (Scalar, Scalar) {
-        let s = arch.scaling(layer: l)
-        let (cw, cb) = options.weighting == .learningRate ? (s.weightLearningRate, s.biasLearningRate) : (1, 1)
-        return (Scalar(cw * s.weightMultiplier * s.weightMultiplier),
-                arch.bias ? Scalar(cb * s.biasMultiplier * s.biasMultiplier) : 0)
-    }
+    func factorScales(_ l: Int) -> (Scalar, Scalar) { arch.ntkFactorScales(layer: l, weighting: options.weighting) }
     /// δ^c_l of rows `range` for l = 0 … L−1 (as `empiricalNTK`'s `nextSignal`, row by row the same).
     func signals(head: Int, _ pass: LayerWalk<Scalar>, _ range: Range<Int>) throws -> [Matrix<Scalar>] {
         var out = [Matrix<Scalar>](repeating: Matrix(rows: 0, columns: 0), count: layerCount - 1)
