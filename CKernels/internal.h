@@ -11,9 +11,6 @@
 
 #define TK_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,fma")))
 
-/// 1 when the AVX-512 variants should be used (CPU support and not disabled).
-int tk_use_avx512(void);
-
 static inline int64_t tk_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 #endif

@@ -25,6 +25,8 @@ void tk_set_max_threads(int threads);
 int tk_cpu_has_avx512(void);
 /// Disables (0) or re-enables (1) the AVX-512 variants, to measure both paths. Default 1.
 void tk_set_avx512_enabled(int enabled);
+/// 1 when the kernels dispatch to their AVX-512 variants (CPU support and not disabled), else 0.
+int tk_use_avx512(void);
 
 // ---- Gram ---------------------------------------------------------------------------------------------
 /// G = A·Aᵀ for A of shape (n, p) (row-major, row stride lda >= p) into G of shape (n, n) (row stride ldg).

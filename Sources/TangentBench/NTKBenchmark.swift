@@ -40,9 +40,10 @@ public struct NTKBenchmark: Sendable {
             let (genericN, genericSeconds, factorizedSeconds) = (Int(f("generic_n")), f("generic_seconds"), f("factorized_seconds_same_n"))
             return """
             Empirical NTK, per-head kernels: N = \(n), d = \(d), hidden \(widths), relu, C = \(outputs), \(threads) threads
+              kernels   OpenBLAS \(BLASCore.name), fused Gram + Hadamard \(Threads.usesAVX512 ? "AVX-512" : "AVX2")
               work of the factorized algorithm   \(String(format: "%.1f", f("gflop"))) GFLOP
               float64   \(String(format: "%7.3f", time64)) s   \(String(format: "%6.1f", f("float64_gflops"))) GFLOP/s   \(String(format: "%.0f%%", 100 * f("float64_over_peak"))) of FMA peak (\(String(format: "%.1f", fmaPeak)) GFLOP/s), \(String(format: "%.2f", f("float64_over_dsyrk")))× dsyrk (\(String(format: "%.1f", syrk)) GFLOP/s)
-              float32   \(String(format: "%7.3f", time32)) s   \(String(format: "%6.1f", f("float32_gflops"))) GFLOP/s
+              float32   \(String(format: "%7.3f", time32)) s   \(String(format: "%6.1f", f("float32_gflops"))) GFLOP/s   \(String(format: "%.2f", time64 / time32))× float64 (goal ≥ 1.8)
               peak resident memory  \(String(format: "%.0f", f("peak_resident_mb"))) MB = \(String(format: "%.2f", f("peak_over_needed")))× the \(String(format: "%.0f", f("inputs_weights_activations_outputs_mb"))) MB of inputs + weights + activations (forward and backward) + outputs (goal ≤ 1.3)
               generic Jacobian path, N = \(genericN): \(String(format: "%.3f", genericSeconds)) s vs factorized \(String(format: "%.4f", factorizedSeconds)) s (\(String(format: "%.0f", genericSeconds / factorizedSeconds))×)
             """

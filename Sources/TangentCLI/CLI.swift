@@ -15,7 +15,7 @@ public enum TangentCLI {
 
     /// Runs the command line with the given stage registry.
     public static func run(stages: [any Stage.Type]) {
-        configureOpenBLASThreads()
+        configureOpenBLAS()
         Machine.retainFreedMemory()
         CLIState.registry = StageRegistry(stages)
         do {
@@ -34,13 +34,25 @@ public enum TangentCLI {
         }
     }
 
-    /// OpenBLAS worker threads spin for about 2^28 cycles after each call; with OpenMP kernels between BLAS calls
-    /// (the NTK engine, training) they steal both cores, costing 10–40%. `OPENBLAS_THREAD_TIMEOUT=4` makes them
-    /// sleep at once, but OpenBLAS reads it when the library loads, before `main`. So when it is unset, the process
-    /// sets it and re-executes itself (same PID, same arguments); an explicit value is left alone.
-    static func configureOpenBLASThreads() {
-        guard ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == nil else { return }
-        setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1)
+    /// OpenBLAS reads two settings when the library loads, before `main`, so when either needs setting the process
+    /// sets it and re-executes itself (same PID, same arguments); a value the user set is left alone.
+    /// - `OPENBLAS_THREAD_TIMEOUT=4`: OpenBLAS worker threads otherwise spin for about 2^28 cycles after each call;
+    ///   with OpenMP kernels between BLAS calls (the NTK engine, training) they steal both cores, costing 10–40%.
+    /// - `OPENBLAS_CORETYPE`: an OpenBLAS older than the CPU falls back to generic SSE3 kernels, 5× slower
+    ///   (`BLASCore`); the kernels the CPU's flags allow are named instead.
+    static func configureOpenBLAS() {
+        let environment = ProcessInfo.processInfo.environment
+        var changed = false
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
+            setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1)
+            changed = true
+        }
+        if let core = BLASCore.coreTypeOverride(environment: environment, loadedCore: BLASCore.name,
+                                                cpuFlags: BLASCore.cpuFlags()) {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            changed = true
+        }
+        guard changed else { return }
         execv("/proc/self/exe", CommandLine.unsafeArgv)  // returns only on failure: then run as is
     }
 

@@ -35,8 +35,11 @@ public enum Threads {
         return try body()
     }
 
-    /// True when the CPU has AVX-512 and the kernels use their AVX-512 variants.
+    /// True when the CPU has AVX-512 (F, VL, DQ).
     public static var hasAVX512: Bool { tk_cpu_has_avx512() != 0 }
+
+    /// True when the kernels use their AVX-512 variants: the CPU has them and they are not disabled.
+    public static var usesAVX512: Bool { tk_use_avx512() != 0 }
 
     /// Enables or disables the AVX-512 kernel variants (for benchmarking both paths).
     public static func setAVX512Enabled(_ enabled: Bool) { tk_set_avx512_enabled(enabled ? 1 : 0) }
