@@ -9,6 +9,16 @@
         for (int64_t i = 0; i < count; i++) c[i] += alpha * a[i] * b[i];                                    \
     }                                                                                                       \
                                                                                                             \
+    void tk_add_scaled_##SUFFIX(int64_t count, REAL alpha, const REAL *x, REAL *y) {                        \
+        _Pragma("omp parallel for simd schedule(static) if (count > TK_PARALLEL_THRESHOLD)")               \
+        for (int64_t i = 0; i < count; i++) y[i] += alpha * x[i];                                           \
+    }                                                                                                       \
+                                                                                                            \
+    void tk_add_constant_##SUFFIX(int64_t count, REAL c, REAL *y) {                                         \
+        _Pragma("omp parallel for simd schedule(static) if (count > TK_PARALLEL_THRESHOLD)")               \
+        for (int64_t i = 0; i < count; i++) y[i] += c;                                                      \
+    }                                                                                                       \
+                                                                                                            \
     void tk_hadamard_product_##SUFFIX(int64_t count, const REAL *a, const REAL *b, REAL *c) {                \
         _Pragma("omp parallel for simd schedule(static) if (count > TK_PARALLEL_THRESHOLD)")               \
         for (int64_t i = 0; i < count; i++) c[i] = a[i] * b[i];                                             \

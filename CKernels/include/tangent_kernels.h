@@ -45,6 +45,27 @@ int tk_gram_hadamard_accumulate_f64(int64_t n, int64_t k, const double *d, int64
 int tk_gram_hadamard_accumulate_f32(int64_t n, int64_t k, const float *d, int64_t ldd, const float *f,
                                      int64_t ldf, float alpha, float *theta, int64_t ldt);
 
+/// Θ[i, j] += alpha·F[i, j]·(A·Bᵀ)[i, j] for A m × k and B n × k (row strides lda, ldb), F and Θ m × n (row strides
+/// ldf, ldt; F = NULL: no factor): the same fused kernel for a rectangular tile. With upper = 1 (A and B the same
+/// rows, m = n) only j ≥ i is written. Returns 0, -1 when scratch memory could not be allocated, -2 for upper with
+/// m ≠ n.
+int tk_cross_hadamard_accumulate_f64(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, const double *b,
+                                     int64_t ldb, const double *f, int64_t ldf, double alpha, double *theta,
+                                     int64_t ldt, int upper);
+int tk_cross_hadamard_accumulate_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                                     int64_t ldb, const float *f, int64_t ldf, float alpha, float *theta,
+                                     int64_t ldt, int upper);
+
+/// The same with the instruction set named: isa 0 = AVX2, 1 = AVX-512 (-3 when the CPU lacks it), -1 = the
+/// process-wide choice. For tests that
+/// check both variants without touching the process-wide choice.
+int tk_cross_hadamard_accumulate_isa_f64(int isa, int64_t m, int64_t n, int64_t k, const double *a, int64_t lda,
+                                         const double *b, int64_t ldb, const double *f, int64_t ldf, double alpha,
+                                         double *theta, int64_t ldt, int upper);
+int tk_cross_hadamard_accumulate_isa_f32(int isa, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                         const float *b, int64_t ldb, const float *f, int64_t ldf, float alpha,
+                                         float *theta, int64_t ldt, int upper);
+
 /// Copies the upper triangle of the square matrix A (n×n, row stride lda) onto its lower triangle.
 void tk_symmetrize_upper_f64(double *a, int64_t n, int64_t lda);
 void tk_symmetrize_upper_f32(float *a, int64_t n, int64_t lda);
@@ -67,6 +88,11 @@ void tk_hadamard_product_f64(int64_t count, const double *a, const double *b, do
 void tk_hadamard_product_f32(int64_t count, const float *a, const float *b, float *c);
 
 /// A[i] *= B[i] for i < count (in place).
+/// y[i] += alpha·x[i]; y[i] += c.
+void tk_add_scaled_f64(int64_t count, double alpha, const double *x, double *y);
+void tk_add_scaled_f32(int64_t count, float alpha, const float *x, float *y);
+void tk_add_constant_f64(int64_t count, double c, double *y);
+void tk_add_constant_f32(int64_t count, float c, float *y);
 void tk_hadamard_inplace_f64(int64_t count, double *a, const double *b);
 void tk_hadamard_inplace_f32(int64_t count, float *a, const float *b);
 

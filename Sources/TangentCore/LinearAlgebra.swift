@@ -85,6 +85,32 @@ extension Matrix {
         }
     }
 
+    /// self += alpha·F ⊙ (A·Bᵀ), or alpha·(A·Bᵀ) without `factor`: the fused kernel of `addUpperGramHadamard` for a
+    /// rectangular tile (A has one row per row of self, B one per column, both the same width). The out-of-core NTK
+    /// computes its off-diagonal tiles with it.
+    public mutating func addCrossHadamard(of a: Matrix, _ b: Matrix, factor: Matrix? = nil, alpha: Scalar = 1) throws {
+        guard a.rows == rows, b.rows == columns, a.columns == b.columns,
+              factor.map({ $0.rows == rows && $0.columns == columns }) ?? true else {
+            throw NumericsError(.shapeMismatch, "addCrossHadamard: self \(rows)×\(columns), A \(a.rows)×\(a.columns), "
+                                + "B \(b.rows)×\(b.columns), factor \(factor.map { "\($0.rows)×\($0.columns)" } ?? "none")")
+        }
+        try addCrossHadamard(of: a, b, factor: factor, alpha: alpha, upper: false, isa: -1)
+    }
+
+    /// `addCrossHadamard` with the kernel's options: `upper` (A and B the same rows: only j ≥ i is written) and the
+    /// instruction set (`isa`: -1 the process-wide choice, 0 AVX2, 1 AVX-512), for tests of both variants.
+    mutating func addCrossHadamard(of a: Matrix, _ b: Matrix, factor: Matrix?, alpha: Scalar, upper: Bool, isa: Int32) throws {
+        let status = Scalar._crossHadamardAccumulate(m: rows, n: columns, k: a.columns, a: a.elements, b: b.elements,
+                                                     f: factor?.elements, alpha: alpha, theta: &elements, upper: upper,
+                                                     isa: isa)
+        switch status {
+        case 0: return
+        case -3: throw NumericsError(.invalidArgument, "this CPU has no AVX-512")
+        case -2: throw NumericsError(.shapeMismatch, "addCrossHadamard: upper needs a square tile")
+        default: throw NumericsError(.tooLarge, "out of memory for the Gram kernel's packing buffers")
+        }
+    }
+
     /// Copies the upper triangle onto the lower one (C kernel).
     public mutating func symmetrizeFromUpper() {
         precondition(isSquare, "symmetrizeFromUpper needs a square matrix")

@@ -11,18 +11,14 @@ extension Matrix {
     public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
         precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "shape mismatch in -")
         var out = lhs
-        out.elements_.withUnsafeMutableBufferPointer { o in
-            rhs.elements_.withUnsafeBufferPointer { r in for i in o.indices { o[i] -= r[i] } }
-        }
+        Scalar._addScaled(alpha: -1, x: rhs.elements, y: &out.elements)
         return out
     }
 
     /// lhs += rhs, in place (no copy when lhs is uniquely referenced).
     public static func += (lhs: inout Matrix, rhs: Matrix) {
         precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "shape mismatch in +=")
-        lhs.elements_.withUnsafeMutableBufferPointer { o in
-            rhs.elements_.withUnsafeBufferPointer { r in for i in o.indices { o[i] += r[i] } }
-        }
+        Scalar._addScaled(alpha: 1, x: rhs.elements, y: &lhs.elements)
     }
 
     public static func * (lhs: Scalar, rhs: Matrix) -> Matrix {
@@ -72,7 +68,7 @@ extension Matrix {
 
     /// self + c·1 (adds a constant to every element).
     public mutating func addConstant(_ c: Scalar) {
-        elements.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] += c } }
+        Scalar._addConstant(c, y: &elements)
     }
 
     /// A ⊙ B, the element-wise (Hadamard) product (fused C kernel).

@@ -21,8 +21,16 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _scaleRows(rows: Int, cols: Int, s: [Self], a: inout [Self])
     static func _hadamardProduct(a: [Self], b: [Self], c: inout [Self])
     static func _hadamardInPlace(a: inout [Self], b: [Self])
+    /// y += alpha·x (element-wise, C kernel).
+    static func _addScaled(alpha: Self, x: [Self], y: inout [Self])
+    /// y += c for every element (C kernel).
+    static func _addConstant(_ c: Self, y: inout [Self])
     /// Upper triangle of Θ += alpha·F ⊙ (D·Dᵀ) (F nil: without the factor); false when scratch memory ran out.
     static func _gramHadamardAccumulate(n: Int, k: Int, d: [Self], f: [Self]?, alpha: Self, theta: inout [Self]) -> Bool
+    /// Θ += alpha·F ⊙ (A·Bᵀ) for A m × k, B n × k, Θ and F m × n (F nil: without the factor); false when scratch
+    /// memory ran out. `upper`: only j ≥ i (A = B). `isa`: -1 the process-wide choice, 0 AVX2, 1 AVX-512.
+    static func _crossHadamardAccumulate(m: Int, n: Int, k: Int, a: [Self], b: [Self], f: [Self]?, alpha: Self,
+                                         theta: inout [Self], upper: Bool, isa: Int32) -> Int32
     /// h ← φ(h) in place for the activation `kind`, and φ'(h) into `derivative` when it is non-empty.
     static func _activationInPlace(kind: ActivationKind, h: inout [Self], derivative: inout [Self])
     static func _addRowVector(rows: Int, cols: Int, v: [Self], a: inout [Self])
@@ -89,12 +97,23 @@ extension Double: TangentScalar {
             tk_activation_inplace_f64(kind.kernel, Int64(h.count), &h, &derivative)
         }
     }
+    public static func _crossHadamardAccumulate(m: Int, n: Int, k: Int, a: [Double], b: [Double], f: [Double]?, alpha: Double,
+                                                theta: inout [Double], upper: Bool, isa: Int32) -> Int32 {
+        tk_cross_hadamard_accumulate_isa_f64(isa, Int64(m), Int64(n), Int64(k), a, Int64(k), b, Int64(k), f, Int64(n),
+                                             alpha, &theta, Int64(n), upper ? 1 : 0)
+    }
     public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Double], f: [Double]?, alpha: Double,
                                                theta: inout [Double]) -> Bool {
         if let f {
             return tk_gram_hadamard_accumulate_f64(Int64(n), Int64(k), d, Int64(k), f, Int64(n), alpha, &theta, Int64(n)) == 0
         }
         return tk_gram_hadamard_accumulate_f64(Int64(n), Int64(k), d, Int64(k), nil, Int64(n), alpha, &theta, Int64(n)) == 0
+    }
+    public static func _addScaled(alpha: Double, x: [Double], y: inout [Double]) {
+        tk_add_scaled_f64(Int64(y.count), alpha, x, &y)
+    }
+    public static func _addConstant(_ c: Double, y: inout [Double]) {
+        tk_add_constant_f64(Int64(y.count), c, &y)
     }
     public static func _hadamardInPlace(a: inout [Double], b: [Double]) {
         tk_hadamard_inplace_f64(Int64(a.count), &a, b)
@@ -189,12 +208,23 @@ extension Float: TangentScalar {
             tk_activation_inplace_f32(kind.kernel, Int64(h.count), &h, &derivative)
         }
     }
+    public static func _crossHadamardAccumulate(m: Int, n: Int, k: Int, a: [Float], b: [Float], f: [Float]?, alpha: Float,
+                                                theta: inout [Float], upper: Bool, isa: Int32) -> Int32 {
+        tk_cross_hadamard_accumulate_isa_f32(isa, Int64(m), Int64(n), Int64(k), a, Int64(k), b, Int64(k), f, Int64(n),
+                                             alpha, &theta, Int64(n), upper ? 1 : 0)
+    }
     public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Float], f: [Float]?, alpha: Float,
                                                theta: inout [Float]) -> Bool {
         if let f {
             return tk_gram_hadamard_accumulate_f32(Int64(n), Int64(k), d, Int64(k), f, Int64(n), alpha, &theta, Int64(n)) == 0
         }
         return tk_gram_hadamard_accumulate_f32(Int64(n), Int64(k), d, Int64(k), nil, Int64(n), alpha, &theta, Int64(n)) == 0
+    }
+    public static func _addScaled(alpha: Float, x: [Float], y: inout [Float]) {
+        tk_add_scaled_f32(Int64(y.count), alpha, x, &y)
+    }
+    public static func _addConstant(_ c: Float, y: inout [Float]) {
+        tk_add_constant_f32(Int64(y.count), c, &y)
     }
     public static func _hadamardInPlace(a: inout [Float], b: [Float]) {
         tk_hadamard_inplace_f32(Int64(a.count), &a, b)

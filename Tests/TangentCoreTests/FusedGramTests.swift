@@ -40,4 +40,64 @@ struct FusedGramTests {
         #expect(t32.converted(to: Double.self).relativeDifference(to: t64) < 1e-5)
         #expect(t64.relativeDifference(to: d.gram()) < 1e-13)
     }
+
+    /// The instruction sets this CPU can run: AVX2 always, AVX-512 where present.
+    static var variants: [Int32] { Threads.hasAVX512 ? [0, 1] : [0] }
+
+    @Test("a rectangular tile Θ + α·F ⊙ (A·Bᵀ) matches the naive loop in every instruction set, with and without F",
+          arguments: [(1, 1, 1), (7, 5, 3), (13, 50, 513), (97, 31, 1030), (130, 61, 40), (49, 200, 1025)])
+    func crossMatchesNaive(m: Int, n: Int, k: Int) throws {
+        let a = randomMatrix(m, k, seed: UInt64(m + 2 * k), as: Double.self)
+        let b = randomMatrix(n, k, seed: UInt64(n + 3 * k), as: Double.self)
+        let f = randomMatrix(m, n, seed: 5, as: Double.self)
+        let start = randomMatrix(m, n, seed: 6, as: Double.self)
+        let g = naiveMatmul(a, b, tb: true)
+        for isa in Self.variants {
+            for useFactor in [true, false] {
+                var theta = start
+                try theta.addCrossHadamard(of: a, b, factor: useFactor ? f : nil, alpha: -0.3, upper: false, isa: isa)
+                var worst = 0.0
+                for i in 0..<m {
+                    for j in 0..<n {
+                        let expected = start[i, j] - 0.3 * (useFactor ? f[i, j] : 1) * g[i, j]
+                        worst = max(worst, abs(theta[i, j] - expected))
+                    }
+                }
+                #expect(worst <= 1e-12 * max(1, g.maxAbs), "isa \(isa), factor \(useFactor): \(worst)")
+            }
+        }
+    }
+
+    @Test("AVX-512 and AVX2 give the same upper Gram + Hadamard to rounding, in float64 and float32")
+    func variantsAgree() throws {
+        guard Threads.hasAVX512 else { return }
+        let d = randomMatrix(203, 1100, seed: 11, as: Double.self)
+        let f = randomSymmetric(203, seed: 12)
+        var results: [Matrix<Double>] = []
+        var results32: [Matrix<Float>] = []
+        for isa in Self.variants {
+            var t = Matrix<Double>(rows: 203, columns: 203)
+            try t.addCrossHadamard(of: d, d, factor: f, alpha: 1, upper: true, isa: isa)
+            t.symmetrizeFromUpper()
+            results.append(t)
+            var t32 = Matrix<Float>(rows: 203, columns: 203)
+            try t32.addCrossHadamard(of: d.converted(to: Float.self), d.converted(to: Float.self),
+                                     factor: f.converted(to: Float.self), alpha: 1, upper: true, isa: isa)
+            t32.symmetrizeFromUpper()
+            results32.append(t32)
+        }
+        var expected = d.gram()
+        for i in 0..<203 { for j in 0..<203 { expected[i, j] *= f[i, j] } }
+        for t in results { #expect(t.relativeDifference(to: expected) < 1e-13) }
+        for t in results32 { #expect(t.converted(to: Double.self).relativeDifference(to: expected) < 1e-5) }
+    }
+
+    @Test("upper mode on a rectangular tile is refused")
+    func upperNeedsSquare() {
+        let a = randomMatrix(4, 3, seed: 1, as: Double.self), b = randomMatrix(5, 3, seed: 2, as: Double.self)
+        var theta = Matrix<Double>(rows: 4, columns: 5)
+        #expect(throws: NumericsError.self) {
+            try theta.addCrossHadamard(of: a, b, factor: nil, alpha: 1, upper: true, isa: -1)
+        }
+    }
 }
