@@ -14,6 +14,11 @@
         for (int64_t i = 0; i < count; i++) y[i] += alpha * x[i];                                           \
     }                                                                                                       \
                                                                                                             \
+    void tk_fill_##SUFFIX(int64_t count, REAL c, REAL *y) {                                                 \
+        _Pragma("omp parallel for simd schedule(static) if (count > TK_PARALLEL_THRESHOLD)")               \
+        for (int64_t i = 0; i < count; i++) y[i] = c;                                                       \
+    }                                                                                                       \
+                                                                                                            \
     void tk_add_constant_##SUFFIX(int64_t count, REAL c, REAL *y) {                                         \
         _Pragma("omp parallel for simd schedule(static) if (count > TK_PARALLEL_THRESHOLD)")               \
         for (int64_t i = 0; i < count; i++) y[i] += c;                                                      \

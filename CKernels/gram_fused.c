@@ -47,6 +47,19 @@
         __builtin_memcpy(acc, c, sizeof c);                                                                     \
     }                                                                                                           \
                                                                                                                 \
+    /* t[r][c] += alpha·f[r][c]·acc[r][c] (f NULL: alpha·acc) over a whole MR × 2·LANES micro-tile. */         \
+    ATTR static inline void NAME##_epilogue(const REAL *acc, const REAL *f, int64_t ldf, REAL alpha, REAL *t,   \
+                                            int64_t ldt) {                                                      \
+        for (int r = 0; r < MR; r++) {                                                                          \
+            for (int h = 0; h < 2; h++) {                                                                       \
+                NAME##_v s = NAME##_load(acc + r * 2 * LANES + h * LANES) * alpha;                              \
+                if (f) s *= NAME##_load(f + r * ldf + h * LANES);                                               \
+                NAME##_v out = NAME##_load(t + r * ldt + h * LANES) + s;                                        \
+                __builtin_memcpy(t + r * ldt + h * LANES, &out, sizeof out);                                    \
+            }                                                                                                   \
+        }                                                                                                       \
+    }                                                                                                           \
+                                                                                                                \
     /* Packs rows [r0, r0 + rows) × columns [p0, p0 + kc) of D into panels of `width` rows interleaved by p,  */ \
     /* zero-padding the last panel.                                                                          */ \
     static void NAME##_pack(const REAL *d, int64_t ldd, int64_t r0, int64_t rows, int64_t p0, int64_t kc,       \
@@ -107,6 +120,11 @@
                                 }                                                                               \
                             }                                                                                   \
                             NAME##_micro(kc, apack + (ir / MR) * MR * kc, bp, acc);                             \
+                            if (mr == MR && ncols == nr && !(upper && i + MR - 1 > j)) {                        \
+                                /* A whole micro-tile off the diagonal: the epilogue in vector registers. */    \
+                                NAME##_epilogue(acc, f ? f + i * ldf + j : NULL, ldf, alpha, theta + i * ldt + j, ldt); \
+                                continue;                                                                       \
+                            }                                                                                   \
                             for (int64_t r = 0; r < mr; r++) {                                                  \
                                 int64_t row = i + r;                                                            \
                                 int64_t cstart = upper && row > j ? row - j : 0;                                \

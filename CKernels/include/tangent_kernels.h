@@ -92,6 +92,9 @@ void tk_hadamard_product_f32(int64_t count, const float *a, const float *b, floa
 void tk_add_scaled_f64(int64_t count, double alpha, const double *x, double *y);
 void tk_add_scaled_f32(int64_t count, float alpha, const float *x, float *y);
 void tk_add_constant_f64(int64_t count, double c, double *y);
+/// y[i] = c (parallel first touch of a new buffer).
+void tk_fill_f64(int64_t count, double c, double *y);
+void tk_fill_f32(int64_t count, float c, float *y);
 void tk_add_constant_f32(int64_t count, float c, float *y);
 void tk_hadamard_inplace_f64(int64_t count, double *a, const double *b);
 void tk_hadamard_inplace_f32(int64_t count, float *a, const float *b);

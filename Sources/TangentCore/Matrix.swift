@@ -24,7 +24,9 @@ public struct Matrix<Scalar: TangentScalar>: Equatable, Sendable {
         precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative")
         self.rows = rows
         self.columns = columns
-        self.elements_ = [Scalar](repeating: value, count: rows * columns)
+        var elements = Matrix(uninitializedRows: rows, columns: columns).elements_
+        Scalar._fill(value, &elements)  // a C kernel: the generic Array(repeating:) copies each element through witnesses
+        self.elements_ = elements
     }
 
     /// A matrix whose elements are left uninitialized, for outputs that an operation overwrites entirely

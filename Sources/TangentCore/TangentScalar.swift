@@ -23,6 +23,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _hadamardInPlace(a: inout [Self], b: [Self])
     /// y += alpha·x (element-wise, C kernel).
     static func _addScaled(alpha: Self, x: [Self], y: inout [Self])
+    /// Every element of y set to c (C kernel; y may be uninitialized).
+    static func _fill(_ c: Self, _ y: inout [Self])
     /// y += c for every element (C kernel).
     static func _addConstant(_ c: Self, y: inout [Self])
     /// Upper triangle of Θ += alpha·F ⊙ (D·Dᵀ) (F nil: without the factor); false when scratch memory ran out.
@@ -111,6 +113,9 @@ extension Double: TangentScalar {
     }
     public static func _addScaled(alpha: Double, x: [Double], y: inout [Double]) {
         tk_add_scaled_f64(Int64(y.count), alpha, x, &y)
+    }
+    public static func _fill(_ c: Double, _ y: inout [Double]) {
+        tk_fill_f64(Int64(y.count), c, &y)
     }
     public static func _addConstant(_ c: Double, y: inout [Double]) {
         tk_add_constant_f64(Int64(y.count), c, &y)
@@ -222,6 +227,9 @@ extension Float: TangentScalar {
     }
     public static func _addScaled(alpha: Float, x: [Float], y: inout [Float]) {
         tk_add_scaled_f32(Int64(y.count), alpha, x, &y)
+    }
+    public static func _fill(_ c: Float, _ y: inout [Float]) {
+        tk_fill_f32(Int64(y.count), c, &y)
     }
     public static func _addConstant(_ c: Float, y: inout [Float]) {
         tk_add_constant_f32(Int64(y.count), c, &y)
