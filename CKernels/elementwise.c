@@ -59,6 +59,19 @@
         }                                                                                                   \
     }                                                                                                       \
                                                                                                             \
+    void tk_transpose_##SUFFIX(int64_t rows, int64_t cols, const REAL *a, int64_t lda, REAL *b, int64_t ldb) {\
+        const int64_t bs = 32;                                                                              \
+        _Pragma("omp parallel for schedule(static) if (rows * cols > TK_PARALLEL_THRESHOLD)")              \
+        for (int64_t jb = 0; jb < cols; jb += bs) {                                                         \
+            int64_t je = tk_min64(jb + bs, cols);                                                           \
+            for (int64_t ib = 0; ib < rows; ib += bs) {                                                     \
+                int64_t ie = tk_min64(ib + bs, rows);                                                       \
+                for (int64_t j = jb; j < je; j++)                                                           \
+                    for (int64_t i = ib; i < ie; i++) b[j * ldb + i] = a[i * lda + j];                      \
+            }                                                                                               \
+        }                                                                                                   \
+    }                                                                                                       \
+                                                                                                            \
     void tk_symmetrize_upper_##SUFFIX(REAL *a, int64_t n, int64_t lda) {                                   \
         /* Row i of the lower triangle gathers column i of the upper one; blocked for cache reuse. */      \
         const int64_t bs = 64;                                                                              \

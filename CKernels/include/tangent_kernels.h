@@ -66,6 +66,10 @@ int tk_cross_hadamard_accumulate_isa_f32(int isa, int64_t m, int64_t n, int64_t 
                                          const float *b, int64_t ldb, const float *f, int64_t ldf, float alpha,
                                          float *theta, int64_t ldt, int upper);
 
+/// B = Aᵀ for A rows × cols (row stride lda) into B cols × rows (row stride ldb); blocked, OpenMP over columns.
+void tk_transpose_f64(int64_t rows, int64_t cols, const double *a, int64_t lda, double *b, int64_t ldb);
+void tk_transpose_f32(int64_t rows, int64_t cols, const float *a, int64_t lda, float *b, int64_t ldb);
+
 /// Copies the upper triangle of the square matrix A (n×n, row stride lda) onto its lower triangle.
 void tk_symmetrize_upper_f64(double *a, int64_t n, int64_t lda);
 void tk_symmetrize_upper_f32(float *a, int64_t n, int64_t lda);

@@ -109,20 +109,16 @@ public struct Matrix<Scalar: TangentScalar>: Equatable, Sendable {
     /// Σ_i A_ii
     public var trace: Scalar { diagonalElements.reduce(0, +) }
 
-    /// Aᵀ (blocked copy).
-    public var transposed: Matrix {
-        var t = Matrix(rows: columns, columns: rows)
-        let block = 32
-        elements.withUnsafeBufferPointer { src in
-            t.elements.withUnsafeMutableBufferPointer { dst in
-                for ib in stride(from: 0, to: rows, by: block) {
-                    for jb in stride(from: 0, to: columns, by: block) {
-                        for i in ib..<Swift.min(ib + block, rows) {
-                            for j in jb..<Swift.min(jb + block, columns) { dst[j * rows + i] = src[i * columns + j] }
-                        }
-                    }
-                }
-            }
+    /// Aᵀ (blocked copy, C kernel).
+    public var transposed: Matrix { transposed(columns: 0..<columns) }
+
+    /// The transpose of columns `range`: a `range.count` × `rows` matrix (blocked copy, C kernel).
+    public func transposed(columns range: Range<Int>) -> Matrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= columns, "transposed(columns:) out of range")
+        var t = Matrix(uninitializedRows: range.count, columns: rows)
+        if rows > 0 && !range.isEmpty {
+            Scalar._transpose(rows: rows, cols: range.count, a: elements, offset: range.lowerBound, lda: columns,
+                              b: &t.elements)
         }
         return t
     }

@@ -23,6 +23,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _hadamardInPlace(a: inout [Self], b: [Self])
     /// y += alpha·x (element-wise, C kernel).
     static func _addScaled(alpha: Self, x: [Self], y: inout [Self])
+    /// b = the transpose of `rows` × `cols` elements of a from element `offset` with row stride lda (b is cols × rows).
+    static func _transpose(rows: Int, cols: Int, a: [Self], offset: Int, lda: Int, b: inout [Self])
     /// Every element of y set to c (C kernel; y may be uninitialized).
     static func _fill(_ c: Self, _ y: inout [Self])
     /// y += c for every element (C kernel).
@@ -113,6 +115,11 @@ extension Double: TangentScalar {
     }
     public static func _addScaled(alpha: Double, x: [Double], y: inout [Double]) {
         tk_add_scaled_f64(Int64(y.count), alpha, x, &y)
+    }
+    public static func _transpose(rows: Int, cols: Int, a: [Double], offset: Int, lda: Int, b: inout [Double]) {
+        precondition(offset >= 0 && (rows == 0 || offset + (rows - 1) * lda + cols <= a.count) && b.count == rows * cols,
+                     "transpose bounds")
+        a.withUnsafeBufferPointer { tk_transpose_f64(Int64(rows), Int64(cols), $0.baseAddress! + offset, Int64(lda), &b, Int64(rows)) }
     }
     public static func _fill(_ c: Double, _ y: inout [Double]) {
         tk_fill_f64(Int64(y.count), c, &y)
@@ -227,6 +234,11 @@ extension Float: TangentScalar {
     }
     public static func _addScaled(alpha: Float, x: [Float], y: inout [Float]) {
         tk_add_scaled_f32(Int64(y.count), alpha, x, &y)
+    }
+    public static func _transpose(rows: Int, cols: Int, a: [Float], offset: Int, lda: Int, b: inout [Float]) {
+        precondition(offset >= 0 && (rows == 0 || offset + (rows - 1) * lda + cols <= a.count) && b.count == rows * cols,
+                     "transpose bounds")
+        a.withUnsafeBufferPointer { tk_transpose_f32(Int64(rows), Int64(cols), $0.baseAddress! + offset, Int64(lda), &b, Int64(rows)) }
     }
     public static func _fill(_ c: Float, _ y: inout [Float]) {
         tk_fill_f32(Int64(y.count), c, &y)

@@ -52,24 +52,25 @@ public struct NTKParameters: ParameterGroup {
                                bytesPerElement: check.precision.bytes, options: options)
         let remedy = "set memory_budget (MB) to block the layer factors and, for ntk.compute, to compute the kernels "
             + "out of core into their files; or use fewer samples or precision: float32"
-        if outOfCore(memory, models: times) {
-            // Out of core: the kernels go tile by tile to disk; memory holds tiles within the budget.
-            if let tiles = options.memoryBudget {
-                check.needsMemory(Double(tiles), for: "kernel tiles (out of core)", remedy: remedy)
-            }
-        } else {
-            check.needsMemory(memory.outputEstimate, for: "one model's kernels", remedy: remedy)
+        if outOfCore(memory), let budget = options.memoryBudget {
+            // Out of core: the kernels go tile by tile to disk; memory holds one tile's work within the budget.
+            let plan = NTKTilePlan(n: shape.n, nTest: shape.nTest, models: shape.count, timeAxis: times != nil,
+                                   architecture: model, bytesPerElement: check.precision.bytes, budget: budget)
+            check.needsMemory(Double(plan.workingBytes), for: "kernel tiles and their row blocks (out of core)",
+                              remedy: remedy)
+            return shape
         }
+        check.needsMemory(memory.outputEstimate, for: "one model's kernels", remedy: remedy)
         check.needsMemory(options.memoryBudget.map { min(Double($0), memory.factorEstimate) } ?? memory.factorEstimate,
                           for: "layer factors", remedy: remedy)
         check.needsMemory(memory.activationEstimate, for: "activations", remedy: remedy)
         return shape
     }
 
-    /// True when one model's kernels are computed out of core (`outOfCoreNTK`): a single model (ntk.compute) whose
-    /// kernels exceed memory_budget, without cross-head or per-layer blocks.
-    func outOfCore(_ memory: NTKMemory, models times: Int?) -> Bool {
-        guard times == nil, !crossHeads, !perLayer, let budget = options.memoryBudget else { return false }
+    /// True when the kernels are computed out of core (`outOfCoreNTK`): one model's kernels exceed memory_budget
+    /// (each snapshot's, for ntk.snapshots), without cross-head or per-layer blocks.
+    func outOfCore(_ memory: NTKMemory) -> Bool {
+        guard !crossHeads, !perLayer, let budget = options.memoryBudget else { return false }
         return memory.outputEstimate > Double(budget)
     }
 
@@ -94,8 +95,9 @@ public struct NTKParameters: ParameterGroup {
         context.log("N = \(shape.n), N_test = \(shape.nTest), C = \(shape.heads), \(models) model(s): kernels "
                     + "\(formatBytes(memory.outputEstimate * Double(models))) on disk, layer factors "
                     + "\(formatBytes(memory.factorEstimate)), activations \(formatBytes(memory.activationEstimate))")
-        if models == 1, outOfCore(memory, models: shape.times) {
-            return try outOfCoreKernels(model: try model(0), x: x, xt: xt, shape: shape, memory: memory, context: context)
+        if outOfCore(memory) {
+            return try outOfCoreKernels(models: models, architecture: architecture, model: model, x: x, xt: xt,
+                                        shape: shape, memory: memory, context: context)
         }
         context.progress.start("kernels", total: models)
         defer { context.progress.finish() }
@@ -144,9 +146,10 @@ public struct NTKParameters: ParameterGroup {
 }
 
 extension NTKParameters {
-    /// One model's kernels tile by tile into the stage folder's ntk.npy, trace.npy (and test.npy), with the tile
+    /// The models' kernels tile by tile into the stage folder's ntk.npy, trace.npy (and test.npy), with the tile
     /// map ntk.tiles.json beside them (see `outOfCoreNTK` and docs/science.md).
-    func outOfCoreKernels(model: MLP, x: Matrix<Double>, xt: Matrix<Double>?, shape: KernelShape, memory: NTKMemory,
+    func outOfCoreKernels(models: Int, architecture: MLPArchitecture, model: (Int) throws -> MLP, x: Matrix<Double>,
+                          xt: Matrix<Double>?, shape: KernelShape, memory: NTKMemory,
                           context: StageContext) throws -> KernelsArtifact {
         let writer = context.output
         try writer.claimArray("ntk")
@@ -161,7 +164,8 @@ extension NTKParameters {
         defer { if started { context.progress.finish() } }
         let t0 = Machine.wallSeconds()
         func run<S: TangentScalar>(_: S.Type) throws -> OutOfCoreNTKResult {
-            try outOfCoreNTK(model, inputs: x, testInputs: xt, options: options, folder: writer.directory, as: S.self,
+            try outOfCoreNTK(models: models, architecture: architecture, model: model, timeAxis: shape.times != nil,
+                             inputs: x, testInputs: xt, options: options, folder: writer.directory, as: S.self,
                              log: { context.log($0) }) { done, total in
                 if !started {
                     context.progress.start("tiles", total: total)
@@ -177,14 +181,16 @@ extension NTKParameters {
         context.log(String(format: "%d tiles computed in %.2f s (%.1f GFLOP/s)", result.computedTiles.count, seconds,
                            result.plan.flops * Double(result.computedTiles.count) / Double(max(result.plan.tileCount, 1))
                            / max(seconds, 1e-9) * 1e-9))
-        let summary: [String: Value] = [
+        var summary: [String: Value] = [
             "n": .int(shape.n), "n_test": .int(shape.nTest), "heads": .int(shape.heads),
             "precision": .string(context.precision.rawValue), "weighting": .string(weighting.rawValue),
             "blocked": .bool(true), "out_of_core": .bool(true), "tiles": .int(result.plan.tileCount),
             "block_rows": .int(result.plan.blockRows), "resumed_tiles": .int(result.resumedTiles),
             "computed_tiles": .int(result.computedTiles.count),
-            "output_mb": .double((memory.outputEstimate / 1_048_576 * 10).rounded() / 10),
+            "output_mb": .double((memory.outputEstimate * Double(models) / 1_048_576 * 10).rounded() / 10),
+            "working_mb": .double((Double(result.plan.workingBytes) / 1_048_576 * 10).rounded() / 10),
         ]
+        if let steps = shape.steps { summary["times"] = .list(steps.map(Value.int)) }
         return KernelsArtifact(streamed: shape, summary: summary)
     }
 }
@@ -197,8 +203,9 @@ public struct NTKComputeStage: Stage {
         Θ^c(x, x') = Σ_θ ∂f_c(x)/∂θ·∂f_c(x')/∂θ for every output head c, by the layer factorization \
         Θ^c = Σ_l [a_l²·(x_{l−1}·x'_{l−1}) + β_l²]·(δ^c_l·δ'^c_l) (docs/science.md): the Jacobian is never \
         materialized. In the run's precision (float64 or float32), written as .npy files that numpy can memory-map. \
-        When the kernels exceed memory_budget they are computed out of core: square tiles of rows, written into the \
-        files as they are finished, the finished ones listed in ntk.tiles.json (docs/science.md).
+        When the kernels exceed memory_budget they are computed out of core: square tiles of rows, each from its \
+        two row blocks alone, written into the files as they are finished, the finished ones listed in \
+        ntk.tiles.json; memory then stays within memory_budget whatever N is (docs/science.md).
         """
     public static let outputs = NTKParameters.outputs
 
@@ -227,7 +234,8 @@ public struct NTKSnapshotsStage: Stage {
         The same kernels as ntk.compute for each saved snapshot (every `stride`-th, and the last), with a leading \
         time axis: `ntk` (T, C, N, N), `trace` (T, N, N), `test` (T, C, N_test, N); `times.npy` holds the steps. \
         Each snapshot's kernels are written into the pre-sized files as soon as they are computed, so memory does \
-        not grow with T.
+        not grow with T. When one snapshot's kernels exceed memory_budget, every snapshot is computed out of core, \
+        tile by tile, as in ntk.compute.
         """
     public static let outputs = NTKParameters.outputs + [OutputFile("times.npy", doc: "(T,) int64 steps of the kernels")]
 

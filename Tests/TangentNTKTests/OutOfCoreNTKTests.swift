@@ -19,7 +19,9 @@ struct OutOfCoreNTKTests {
         return url
     }
 
-    /// A budget of 40 KB: tiles of 25 rows (4 × 4 blocks, 10 train tiles and 4 test tiles) in float64.
+    /// A budget of 40 KB: tiles of 24 rows (4 × 4 blocks, 10 train tiles and 4 test tiles) in float64: the five
+    /// 24 × 24 buffers (L = 3 layer factors, the kernel, the trace) and two blocks of 24 rows of
+    /// activations and signals (24 × (5 + 3·13) × 8 bytes each) take 39,936 bytes.
     let options = NTKOptions(memoryBudget: 40_000)
 
     func check<S: TangentScalar>(_ folder: URL, against reference: EmpiricalNTK<S>, tolerance: Double) throws {
@@ -41,7 +43,8 @@ struct OutOfCoreNTKTests {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let result = try outOfCoreNTK(model, inputs: x, testInputs: xt, options: options, folder: dir, as: Double.self)
-        #expect(result.plan.blockRows == 25 && result.plan.tileCount == 14 && result.complete)
+        #expect(result.plan.blockRows == 24 && result.plan.tileCount == 14 && result.complete)
+        #expect(result.plan.workingBytes == 39_936 && result.plan.workingBytes <= 40_000)
         let reference: EmpiricalNTK<Double> = try empiricalNTK(model, inputs: x, testInputs: xt)
         try check(dir, against: reference, tolerance: 1e-12)
 
@@ -69,8 +72,8 @@ struct OutOfCoreNTKTests {
         try JSONSerialization.data(withJSONObject: map).write(to: mapURL)
         let file = try TiledNPYFile(url: dir.appendingPathComponent("ntk.npy"), dtype: .float64, shape: [2, 96, 96], resume: true)
         #expect(file.reopened)
-        let garbage = [Double](repeating: .nan, count: 25)
-        try garbage.withUnsafeBufferPointer { try file.write($0, atElement: 0 * 96 + 50) }  // tile (0, 2), head 0, row 0
+        let garbage = [Double](repeating: .nan, count: 20)
+        try garbage.withUnsafeBufferPointer { try file.write($0, atElement: 0 * 96 + 50) }  // tile (0, 2): columns 48..<72
         let second = try outOfCoreNTK(model, inputs: x, testInputs: xt, options: options, folder: dir, as: Double.self)
         #expect(second.resumedTiles == 5 && second.complete)
         #expect(second.computedTiles == [2] + Array(6..<14))

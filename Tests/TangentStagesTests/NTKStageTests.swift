@@ -86,7 +86,7 @@ struct NTKOutOfCoreStageTests {
         pipeline: k
         seed: 2
         stages:
-          data:  { use: data.synthetic, with: { train: 300, test: 7, input_dim: 5, teacher: linear, outputs: 3 } }
+          data:  { use: data.synthetic, with: { train: 500, test: 7, input_dim: 5, teacher: linear, outputs: 3 } }
           model: { use: model.mlp, from: { data: data }, with: { hidden: [8, 6], activation: tanh, bias: true } }
           ntk:   { use: ntk.compute, from: { model: model, data: data } }
           ooc:   { use: ntk.compute, from: { model: model, data: data }, with: { memory_budget: 1 } }
@@ -104,8 +104,10 @@ struct NTKOutOfCoreStageTests {
         }
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ooc/ntk.tiles.json").path))
         func count(_ v: Value?) -> Int? { v?.intValue ?? v?.doubleValue.map { Int($0) } }
-        #expect(count(tiled.summary["tiles"]) == 9 && count(tiled.summary["block_rows"]) == 128)
-        #expect(count(tiled.summary["computed_tiles"]) == 9 && count(tiled.summary["resumed_tiles"]) == 0)
+        // 1 MB: 5 tile buffers of 125² float64 and two blocks of 125 rows × (5 + 3·14) values: 4 blocks of 125 rows,
+        // 10 train tiles and 4 test tiles.
+        #expect(count(tiled.summary["tiles"]) == 14 && count(tiled.summary["block_rows"]) == 125)
+        #expect(count(tiled.summary["computed_tiles"]) == 14 && count(tiled.summary["resumed_tiles"]) == 0)
 
         // A killed attempt: its files kept as ooc.failed/ (as the engine keeps a resumable stage's files), two
         // tiles not yet in the tile map and their rows garbage. The re-run adopts the files and computes only those.
@@ -121,23 +123,54 @@ struct NTKOutOfCoreStageTests {
         try Data(([key] + names).joined(separator: "\n").utf8).write(to: failed.appendingPathComponent(".tangent-resumable"))
         let mapURL = failed.appendingPathComponent("ntk.tiles.json")
         var map = try JSONSerialization.jsonObject(with: Data(contentsOf: mapURL)) as! [String: Any]
-        map["done"] = (map["done"] as! [Int]).filter { $0 != 1 && $0 != 3 }
+        map["done"] = (map["done"] as! [Int]).filter { $0 != 1 && $0 != 4 }
         try JSONSerialization.data(withJSONObject: map).write(to: mapURL)
-        let file = try TiledNPYFile(url: failed.appendingPathComponent("ntk.npy"), dtype: .float64, shape: [3, 300, 300], resume: true)
-        // Tiles of 128 rows: tile 1 is (rows 0..<128, columns 128..<256), tile 3 is (128..<256, 128..<256).
-        let garbage = [Double](repeating: .nan, count: 128)
-        try garbage.withUnsafeBufferPointer { try file.write($0, atElement: 0 * 300 + 128) }
-        try garbage.withUnsafeBufferPointer { try file.write($0, atElement: 130 * 300 + 128) }
+        let file = try TiledNPYFile(url: failed.appendingPathComponent("ntk.npy"), dtype: .float64, shape: [3, 500, 500], resume: true)
+        // Tiles of 125 rows: tile 1 is (rows 0..<125, columns 125..<250), tile 4 is (125..<250, 125..<250).
+        let garbage = [Double](repeating: .nan, count: 125)
+        try garbage.withUnsafeBufferPointer { try file.write($0, atElement: 0 * 500 + 125) }
+        try garbage.withUnsafeBufferPointer { try file.write($0, atElement: 130 * 500 + 125) }
         let pipeline = try PipelineLoader.load(text: text, file: folder.appendingPathComponent("pipeline.yaml").path,
                                                overrides: [], registry: builtinRegistry)
         let again = try PipelineRunner(options: RunOptions(outputDirectory: folder, progress: SilentProgress())).run(pipeline)
         let resumed = try #require(again.artifacts["ooc"])
-        #expect(count(resumed.summary["computed_tiles"]) == 2 && count(resumed.summary["resumed_tiles"]) == 7,
+        #expect(count(resumed.summary["computed_tiles"]) == 2 && count(resumed.summary["resumed_tiles"]) == 12,
                 "\(resumed.summary)")
         for name in ["ntk", "trace", "test"] {
             #expect(try member(resumed, name).asDoubles() == member(tiled, name).asDoubles(), "\(name)")
         }
         #expect(!fm.fileExists(atPath: folder.appendingPathComponent("ooc/.tangent-resumable").path))
+    }
+}
+
+@Suite("ntk.snapshots out of core")
+struct NTKSnapshotsOutOfCoreTests {
+    @Test("ntk.snapshots past memory_budget writes every snapshot's kernels tile by tile, equal to the in-memory stage")
+    func snapshots() throws {
+        let text = """
+        pipeline: k
+        seed: 4
+        stages:
+          data:  { use: data.synthetic, with: { train: 400, test: 9, input_dim: 5, teacher: linear, outputs: 2 } }
+          model: { use: model.mlp, from: { data: data }, with: { hidden: [8, 6], activation: relu, bias: true } }
+          train: { use: train.gd, from: { data: data, model: model }, with: { steps: 30, learning_rate: 0.1, snapshots: { every: 10 } } }
+          snaps: { use: ntk.snapshots, from: { trajectory: train, data: data }, with: { stride: 2 } }
+          ooc:   { use: ntk.snapshots, from: { trajectory: train, data: data }, with: { stride: 2, memory_budget: 1 } }
+        """
+        let (result, folder) = try runPipeline(text)
+        let inMemory = try #require(result.artifacts["snaps"]), tiled = try #require(result.artifacts["ooc"])
+        #expect(tiled.summary["out_of_core"] == .bool(true))
+        for name in ["ntk", "trace", "test", "times"] {
+            #expect(try member(tiled, name).shape == member(inMemory, name).shape, "\(name)")
+            let x = try member(tiled, name).asDoubles(), y = try member(inMemory, name).asDoubles()
+            let a = try Matrix<Double>(rows: 1, columns: x.count, elements: x)
+            let b = try Matrix<Double>(rows: 1, columns: y.count, elements: y)
+            #expect(a.relativeDifference(to: b) < 1e-12, "\(name)")
+        }
+        // Snapshots 0, 2 and the last (3): three models of 6 train tiles (3 blocks of 134 rows) and 3 test tiles.
+        #expect(try member(tiled, "ntk").shape == [3, 2, 400, 400])
+        #expect(tiled.summary["tiles"]?.intValue == 27 && tiled.summary["block_rows"]?.intValue == 134)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ooc/times.npy").path))
     }
 }
 

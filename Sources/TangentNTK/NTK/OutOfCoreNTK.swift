@@ -2,75 +2,105 @@ import Foundation
 import TangentCore
 
 /// The plan of an out-of-core NTK computation (`outOfCoreNTK`): square row-block tiles of the kernels, the upper
-/// triangle (I ≤ J) of the train kernels mirrored on write, then every test-block × train-block tile.
+/// triangle (I ≤ J) of the train kernels mirrored on write, then every test-block × train-block tile; for each of
+/// `models` models (the snapshots of `ntk.snapshots`, one for `ntk.compute`) in turn.
+///
+/// The working memory of a tile is `workingBytes` ≤ the budget (unless one row per block is already more):
+/// (L+2) tile buffers of B × B (the L layer factors, the head's kernel, the trace) and, for the two row blocks, the
+/// layer inputs, φ' and one head's backward signals (B·(d + 3·Σ hidden) each). B is the largest that fits, with the
+/// rows split evenly between the blocks. Nothing in it grows with N beyond B.
 public struct NTKTilePlan: Sendable, Equatable {
     public let n: Int
     public let nTest: Int
     public let heads: Int
+    /// Models whose kernels are computed in turn (a leading time axis in the files when there are snapshots).
+    public let models: Int
     /// Rows (and columns) of a tile.
     public let blockRows: Int
     public let bytesPerElement: Int
     /// Bytes of the output files (ntk.npy, trace.npy and test.npy, headers included).
     public let diskBytes: Int
-    /// Floating-point operations of the whole computation (tiles and the per-tile backward signals).
+    /// Floating-point operations of the whole computation (every model's tiles, with their forward passes and
+    /// backward signals).
     public let flops: Double
     /// The rate assumed for `estimatedSeconds`, GFLOP/s.
     public let rateGFLOPS: Double
-    /// Bytes the tiles' temporaries take at most ((L+1) layer-factor tiles and 5 tile buffers).
+    /// Bytes of the (L+2) tile buffers.
     public let tileBytes: Int
+    /// Bytes of the two row blocks' activations, derivatives and backward signals.
+    public let blockBytes: Int
 
     public var trainBlocks: Int { (n + blockRows - 1) / blockRows }
     public var testBlocks: Int { (nTest + blockRows - 1) / blockRows }
     public var trainTiles: Int { trainBlocks * (trainBlocks + 1) / 2 }
-    public var tileCount: Int { trainTiles + testBlocks * trainBlocks }
+    /// Tiles of one model's kernels.
+    public var tilesPerModel: Int { trainTiles + testBlocks * trainBlocks }
+    public var tileCount: Int { models * tilesPerModel }
+    public var workingBytes: Int { tileBytes + blockBytes }
     public var estimatedSeconds: Double { flops / (rateGFLOPS * 1e9) }
 
-    /// Plans N (and N_test) for `architecture` so that one tile's temporaries fit `budget` bytes.
-    public init(n: Int, nTest: Int, architecture arch: MLPArchitecture, bytesPerElement: Int, budget: Int,
-                rateGFLOPS: Double? = nil) {
-        let layers = arch.layerCount
-        let perElement = (layers + 5) * bytesPerElement
-        let side = Int((Double(max(budget, 1)) / Double(perElement)).squareRoot())
-        let blockRows = max(1, min(max(n, nTest, 1), side))
+    /// Plans N (and N_test) for `architecture` so that one tile's working memory fits `budget` bytes.
+    /// `rateGFLOPS` defaults to what `tangent bench ntk` measured on a 2-core machine (AVX-512: 95 float64,
+    /// 170 float32; AVX2: 50 and 90).
+    public init(n: Int, nTest: Int, models: Int = 1, timeAxis: Bool = false, architecture arch: MLPArchitecture,
+                bytesPerElement: Int, budget: Int, rateGFLOPS: Double? = nil) {
+        let layers = arch.layerCount, size = bytesPerElement
+        let widths = arch.widths
+        let rowBytes = (widths[0] + 3 * widths.dropFirst().dropLast().reduce(0, +)) * size
+        func working(_ b: Int) -> Int { (layers + 2) * b * b * size + 2 * b * rowBytes }
+        // The largest even split whose tile fits: start from the quadratic's root, then step.
+        let a = Double((layers + 2) * size), bq = Double(2 * rowBytes), cq = Double(max(budget, 1))
+        let root = max(1, Int((-bq + (bq * bq + 4 * a * cq).squareRoot()) / (2 * a)))
+        let total = max(n, 1)
+        var blocks = max(1, (total + root - 1) / root)
+        var rows = (total + blocks - 1) / blocks
+        while rows > 1 && working(rows) > budget { blocks += 1; rows = (total + blocks - 1) / blocks }
         self.n = n
         self.nTest = nTest
+        self.models = models
         heads = arch.outputs
-        self.blockRows = blockRows
-        self.bytesPerElement = bytesPerElement
-        tileBytes = perElement * blockRows * blockRows
-        let dtype: NPYDType = bytesPerElement == 4 ? .float32 : .float64
-        var disk = TiledNPYFile.byteCount(dtype: dtype, shape: [arch.outputs, n, n])
-            + TiledNPYFile.byteCount(dtype: dtype, shape: [n, n])
-        if nTest > 0 { disk += TiledNPYFile.byteCount(dtype: dtype, shape: [arch.outputs, nTest, n]) }
+        blockRows = rows
+        self.bytesPerElement = size
+        tileBytes = (layers + 2) * rows * rows * size
+        blockBytes = 2 * rows * rowBytes
+        let dtype: NPYDType = size == 4 ? .float32 : .float64
+        let lead = timeAxis || models > 1 ? [models] : []
+        var disk = TiledNPYFile.byteCount(dtype: dtype, shape: lead + [arch.outputs, n, n])
+            + TiledNPYFile.byteCount(dtype: dtype, shape: lead + [n, n])
+        if nTest > 0 { disk += TiledNPYFile.byteCount(dtype: dtype, shape: lead + [arch.outputs, nTest, n]) }
         diskBytes = disk
-        // Per tile of r × s: the layer-factor GEMMs, per head the signal Grams and Hadamards and the backward
-        // signals of both row blocks.
-        let w = arch.widths.map(Double.init)
-        func tileFlops(_ r: Double, _ s: Double) -> Double {
-            var total = 0.0
-            for l in 0..<layers { total += 2 * r * s * w[l] + r * s }
+        // A tile of r × s (diagonal: r = s, upper triangle only in the signal Grams): the forward passes of its row
+        // blocks, the L layer-factor GEMMs, and per head the backward-signal GEMMs and the fused Gram + Hadamard.
+        let w = widths.map(Double.init)
+        let forwardPerRow = (0..<layers).reduce(0.0) { $0 + 2 * w[$1] * w[$1 + 1] }
+        func tileFlops(_ r: Double, _ s: Double, diagonal: Bool) -> Double {
+            let blockRows = diagonal ? r : r + s
+            var total = forwardPerRow * blockRows
+            for l in 0..<layers { total += 2 * r * s * w[l] }
             var perHead = 0.0
-            for l in 0..<(layers - 1) { perHead += 2 * r * s * w[l + 1] + 3 * r * s }
-            for l in 1..<max(layers - 1, 1) { perHead += 2 * (r + s) * w[l + 1] * w[l] }
+            for l in 0..<(layers - 1) { perHead += (diagonal ? r * (r + 1) : 2 * r * s) * w[l + 1] }
+            for l in 0..<max(layers - 2, 0) { perHead += 2 * blockRows * w[l + 2] * w[l + 1] }
             return total + Double(arch.outputs) * perHead
         }
         func sizes(_ total: Int) -> [Double] {
-            stride(from: 0, to: total, by: blockRows).map { Double(min(blockRows, total - $0)) }
+            stride(from: 0, to: total, by: rows).map { Double(min(rows, total - $0)) }
         }
         let train = sizes(n), test = sizes(nTest)
         var work = 0.0
-        for i in train.indices { for j in i..<train.count { work += tileFlops(train[i], train[j]) } }
-        for r in test { for s in train { work += tileFlops(r, s) } }
-        flops = work
-        self.rateGFLOPS = rateGFLOPS ?? (bytesPerElement == 4 ? 60 : 30)
+        for i in train.indices { for j in i..<train.count { work += tileFlops(train[i], train[j], diagonal: i == j) } }
+        for r in test { for s in train { work += tileFlops(r, s, diagonal: false) } }
+        flops = work * Double(models)
+        let avx512 = Threads.usesAVX512
+        self.rateGFLOPS = rateGFLOPS ?? (size == 4 ? (avx512 ? 170 : 90) : (avx512 ? 95 : 50))
     }
 
-    /// One line: tiles, block size, bytes on disk, estimated time.
+    /// One line: tiles, block size, bytes on disk, working memory, estimated time.
     public var summary: String {
-        let tiles = nTest > 0 ? "\(tileCount) tiles (\(trainTiles) train, upper triangle of \(trainBlocks)×\(trainBlocks), "
-            + "and \(testBlocks)×\(trainBlocks) test)" : "\(tileCount) tiles (upper triangle of \(trainBlocks)×\(trainBlocks))"
+        var tiles = nTest > 0 ? "\(tilesPerModel) tiles (\(trainTiles) train, upper triangle of \(trainBlocks)×\(trainBlocks), "
+            + "and \(testBlocks)×\(trainBlocks) test)" : "\(tilesPerModel) tiles (upper triangle of \(trainBlocks)×\(trainBlocks))"
+        if models > 1 { tiles += " for each of \(models) models" }
         return "out of core: \(tiles) of \(blockRows) rows, \(ntkBytes(Double(diskBytes))) on disk, "
-            + "\(ntkBytes(Double(tileBytes))) of tile buffers, "
+            + "\(ntkBytes(Double(workingBytes))) of working memory, "
             + String(format: "%.3g GFLOP, about %.0f s at an assumed %.0f GFLOP/s", flops * 1e-9, estimatedSeconds, rateGFLOPS)
     }
 }
@@ -106,22 +136,39 @@ public struct OutOfCoreNTKResult: Sendable {
 public let ntkTileMapName = "ntk.tiles.json"
 
 /// Computes the per-head kernels (`ntk.npy`, C × N × N), their trace (`trace.npy`, N × N) and, with test inputs,
-/// `test.npy` (C × N_test × N) tile by tile into `folder`, without holding any kernel in memory.
-///
-/// Each tile (I, J) of B rows × B columns is computed from the two row blocks' layer inputs and backward signals
-/// with the arithmetic of the blocked in-memory path (A_l[I,J] = c_W·a_l²·X_{l−1}[I]·X_{l−1}[J]ᵀ + c_b·β_l², times
-/// δ^c_l[I]·δ^c_l[J]ᵀ, summed over l in order), written with `pwrite` into pre-sized `.npy` files and mirrored
-/// (tile (J, I) = transpose). After each tile the files are flushed (fdatasync) and the tile map `ntk.tiles.json`
-/// is rewritten atomically; a later call with the same plan skips the tiles it lists. Resident memory beyond the
-/// inputs and the forward activations is the plan's `tileBytes` (≤ the budget) plus small buffers.
-///
-/// Refuses (`.tooLarge`, with the figures) when the disk lacks room for the files.
+/// `test.npy` (C × N_test × N) tile by tile into `folder`, without holding any kernel in memory. See
+/// `outOfCoreNTK(models:…)`.
 public func outOfCoreNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<Double>, testInputs: Matrix<Double>? = nil,
                                                options: NTKOptions, folder: URL, as _: Scalar.Type = Scalar.self,
                                                outOfCore: OutOfCoreOptions = OutOfCoreOptions(), rateGFLOPS: Double? = nil,
                                                log: (String) -> Void = { _ in },
                                                progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> OutOfCoreNTKResult {
-    let arch = model.architecture
+    try outOfCoreNTK(models: 1, architecture: model.architecture, model: { _ in model }, timeAxis: false, inputs: x,
+                     testInputs: testInputs, options: options, folder: folder, as: Scalar.self, outOfCore: outOfCore,
+                     rateGFLOPS: rateGFLOPS, log: log, progress: progress)
+}
+
+/// Computes the kernels of `models` models of one architecture (the snapshots of a training run) tile by tile into
+/// `folder`: `ntk.npy` ((T,) C × N × N), `trace.npy` ((T,) N × N) and, with test inputs, `test.npy`
+/// ((T,) C × N_test × N); the leading axis T is there when `timeAxis` is set.
+///
+/// Each tile (I, J) of B rows × B columns is computed from the two row blocks alone: their forward pass (layer
+/// inputs x_l and φ'), the layer factors A_l[I,J] = c_W·a_l²·x_l[I]·x_l[J]ᵀ + c_b·β_l² (GEMM), and per head the
+/// backward signals δ^c_l of both blocks and Θ^c[I,J] = A_L[I,J] + Σ_{l<L} A_l[I,J] ⊙ (δ^c_l[I]·δ^c_l[J]ᵀ) by the
+/// fused Gram + Hadamard kernel (upper triangle on the diagonal tiles, then mirrored). Tiles are written with
+/// `pwrite` into pre-sized `.npy` files, and the train tiles off the diagonal also as their transpose (tile (J, I)).
+/// After each tile the files are flushed (fdatasync) and the tile map `ntk.tiles.json` is rewritten atomically; a
+/// later call with the same plan skips the tiles it lists. Resident memory beyond the inputs, the weights and the
+/// kernel's packing buffers is the plan's `workingBytes` (≤ the budget), whatever N is.
+///
+/// Refuses (`.tooLarge`, with the figures) when the disk lacks room for the files.
+public func outOfCoreNTK<Scalar: TangentScalar>(models count: Int, architecture arch: MLPArchitecture,
+                                               model: (Int) throws -> MLP, timeAxis: Bool, inputs x: Matrix<Double>,
+                                               testInputs: Matrix<Double>? = nil, options: NTKOptions, folder: URL,
+                                               as _: Scalar.Type = Scalar.self,
+                                               outOfCore: OutOfCoreOptions = OutOfCoreOptions(), rateGFLOPS: Double? = nil,
+                                               log: (String) -> Void = { _ in },
+                                               progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> OutOfCoreNTKResult {
     guard x.columns == arch.inputDimension else {
         throw NumericsError(.shapeMismatch, "the model takes \(arch.inputDimension) input features, X has \(x.columns)")
     }
@@ -132,14 +179,17 @@ public func outOfCoreNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
         throw NumericsError(.invalidArgument, "out-of-core kernels do not support cross_heads or per_layer; "
                             + "drop them or raise memory_budget so the kernels fit in memory")
     }
+    guard count >= 1, timeAxis || count == 1 else {
+        throw NumericsError(.invalidArgument, "out-of-core kernels of \(count) models need a time axis")
+    }
     let n = x.rows, nTest = testInputs?.rows ?? 0, c = arch.outputs, layerCount = arch.layerCount
     let size = MemoryLayout<Scalar>.size
-    let plan = NTKTilePlan(n: n, nTest: nTest, architecture: arch, bytesPerElement: size,
+    let plan = NTKTilePlan(n: n, nTest: nTest, models: count, timeAxis: timeAxis, architecture: arch, bytesPerElement: size,
                            budget: options.memoryBudget ?? 256 << 20, rateGFLOPS: rateGFLOPS)
     let dtype: NPYDType = size == 4 ? .float32 : .float64
     let mapURL = folder.appendingPathComponent(ntkTileMapName)
     let fingerprint: [String: Any] = ["n": n, "n_test": nTest, "heads": c, "block_rows": plan.blockRows,
-                                      "dtype": dtype.rawValue, "weighting": options.weighting.rawValue]
+                                      "models": count, "dtype": dtype.rawValue, "weighting": options.weighting.rawValue]
 
     // The tile map of an earlier call with the same plan.
     var done = Set<Int>()
@@ -147,10 +197,11 @@ public func outOfCoreNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
        let map = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
        fingerprint.allSatisfy({ key, value in (map[key] as? NSObject)?.isEqual(value) ?? false }),
        let tiles = map["done"] as? [Int] {
-        done = Set(tiles)
+        done = Set(tiles.filter { (0..<plan.tileCount).contains($0) })
     }
+    let lead = timeAxis ? [count] : []
     let names = ["ntk", "trace"] + (nTest > 0 ? ["test"] : [])
-    let shapes = [[c, n, n], [n, n]] + (nTest > 0 ? [[c, nTest, n]] : [])
+    let shapes = [lead + [c, n, n], lead + [n, n]] + (nTest > 0 ? [lead + [c, nTest, n]] : [])
     // Disk room: everything not already in files of the right size.
     let existing = zip(names, shapes).reduce(0) { sum, item in
         let url = folder.appendingPathComponent("\(item.0).npy")
@@ -183,15 +234,97 @@ public func outOfCoreNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
         try AtomicFile.write(data, to: mapURL)
     }
 
-    let weights = model.weights.map { $0.converted(to: Scalar.self) }
-    let biases = model.biases.map { $0.map { Scalar($0) } }
-    let train = try model.walk(x.converted(to: Scalar.self), weights: weights, biases: biases, keepDerivatives: true)
-    let test = nTest > 0
-        ? try model.walk(testInputs!.converted(to: Scalar.self), weights: weights, biases: biases, keepDerivatives: true) : nil
+    // Tile index within a model → (is test, row range, column range).
+    var tiles: [(test: Bool, rows: Range<Int>, columns: Range<Int>)] = []
+    func block(_ i: Int, _ total: Int) -> Range<Int> { (i * plan.blockRows)..<min((i + 1) * plan.blockRows, total) }
+    for i in 0..<plan.trainBlocks { for j in i..<plan.trainBlocks { tiles.append((false, block(i, n), block(j, n))) } }
+    for i in 0..<plan.testBlocks { for j in 0..<plan.trainBlocks { tiles.append((true, block(i, nTest), block(j, n))) } }
 
-    func factorScales(_ l: Int) -> (Scalar, Scalar) { arch.ntkFactorScales(layer: l, weighting: options.weighting) }
-    /// δ^c_l of rows `range` for l = 0 … L−1 (as `empiricalNTK`'s `nextSignal`, row by row the same).
-    func signals(head: Int, _ pass: LayerWalk<Scalar>, _ range: Range<Int>) throws -> [Matrix<Scalar>] {
+    var computed: [Int] = []
+    progress(done.count, plan.tileCount)
+    models: for t in 0..<count {
+        let first = t * plan.tilesPerModel
+        guard (first..<(first + plan.tilesPerModel)).contains(where: { !done.contains($0) }) else { continue }
+        let current = try model(t)
+        guard current.architecture == arch else {
+            throw NumericsError(.shapeMismatch, "model \(t) has another architecture than the plan's")
+        }
+        let tiler = NTKTiler<Scalar>(model: current, options: options)
+        // The row block's forward pass is kept while consecutive tiles share it.
+        var rowPass: (key: (Bool, Range<Int>), walk: LayerWalk<Scalar>)? = nil
+        for (local, tile) in tiles.enumerated() where !done.contains(first + local) {
+            if let limit = outOfCore.maxTiles, computed.count >= limit { break models }
+            let (rows, columns) = (tile.rows, tile.columns)
+            let diagonal = !tile.test && rows == columns
+            if rowPass == nil || rowPass!.key != (tile.test, rows) {
+                rowPass = nil  // release it before the next one is made
+                rowPass = ((tile.test, rows), try tiler.forward(tile.test ? testInputs!.rows(rows) : x.rows(rows)))
+            }
+            let rowWalk = rowPass!.walk
+            let columnWalk = diagonal ? rowWalk : try tiler.forward(x.rows(columns))
+            let factors = try tiler.factors(rowWalk, columnWalk)
+            var trace = Matrix<Scalar>(rows: tile.test ? 0 : rows.count, columns: tile.test ? 0 : columns.count)
+            let file = tile.test ? files[2] : files[0]
+            let height = tile.test ? nTest : n
+            for head in 0..<c {
+                let theta = try tiler.kernel(head: head, factors: factors, rowWalk, columnWalk, diagonal: diagonal)
+                if !tile.test { trace += theta }
+                let slab = (t * c + head) * height
+                try writeTile(theta, to: file, slab: slab, rows: rows, columns: columns, width: n)
+                if !tile.test && !diagonal {
+                    try writeTileTransposed(theta, to: file, slab: (t * c + head) * n, rows: rows, columns: columns, width: n)
+                }
+            }
+            if !tile.test {
+                try writeTile(trace, to: files[1], slab: t * n, rows: rows, columns: columns, width: n)
+                if !diagonal { try writeTileTransposed(trace, to: files[1], slab: t * n, rows: rows, columns: columns, width: n) }
+            }
+            for file in files { try file.sync() }
+            done.insert(first + local)
+            try saveMap()
+            computed.append(first + local)
+            progress(done.count, plan.tileCount)
+        }
+    }
+    if done.isEmpty { try saveMap() }
+    return OutOfCoreNTKResult(plan: plan, computedTiles: computed, resumedTiles: resumed,
+                              complete: done.count == plan.tileCount)
+}
+
+/// The arithmetic of one out-of-core tile for one model, in one precision.
+struct NTKTiler<Scalar: TangentScalar> {
+    let model: MLP
+    let arch: MLPArchitecture
+    let options: NTKOptions
+    let weights: [Matrix<Scalar>]
+    let biases: [[Scalar]]
+
+    init(model: MLP, options: NTKOptions) {
+        self.model = model
+        arch = model.architecture
+        self.options = options
+        weights = model.weights.map { $0.converted(to: Scalar.self) }
+        biases = model.biases.map { $0.map { Scalar($0) } }
+    }
+
+    /// The layer inputs and φ' of a block of rows.
+    func forward(_ x: Matrix<Double>) throws -> LayerWalk<Scalar> {
+        try model.walk(x.converted(to: Scalar.self), weights: weights, biases: biases, keepDerivatives: true)
+    }
+
+    /// A_l[I,J] = c_W·a_l²·x_l[I]·x_l[J]ᵀ + c_b·β_l² for every layer l (GEMM).
+    func factors(_ rows: LayerWalk<Scalar>, _ columns: LayerWalk<Scalar>) throws -> [Matrix<Scalar>] {
+        try (0..<arch.layerCount).map { l in
+            let (w, b) = arch.ntkFactorScales(layer: l, weighting: options.weighting) as (Scalar, Scalar)
+            var a = try rows.inputs[l].matmul(columns.inputs[l], transposeOther: true, alpha: w)
+            if b != 0 { a.addConstant(b) }
+            return a
+        }
+    }
+
+    /// δ^c_l of a block for l = 0 … L−1 (as `empiricalNTK`'s `nextSignal`, row by row the same).
+    func signals(head: Int, _ pass: LayerWalk<Scalar>) throws -> [Matrix<Scalar>] {
+        let layerCount = arch.layerCount
         var out = [Matrix<Scalar>](repeating: Matrix(rows: 0, columns: 0), count: layerCount - 1)
         var delta: Matrix<Scalar>? = nil
         for l in stride(from: layerCount - 2, through: 0, by: -1) {
@@ -200,73 +333,54 @@ public func outOfCoreNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
             if let delta {
                 d = try delta.matmul(weights[l + 1], alpha: a)
             } else {
-                d = Matrix<Scalar>(rows: range.count, columns: weights[l + 1].columns)
+                d = Matrix<Scalar>(rows: pass.inputs[0].rows, columns: weights[l + 1].columns)
                 d.addToEveryRow(weights[l + 1].row(head).map { a * $0 })
             }
-            d.multiplyElementwise(by: pass.derivatives[l].rows(range))
+            d.multiplyElementwise(by: pass.derivatives[l])
             out[l] = d
             delta = d
         }
         return out
     }
-    func write(_ m: Matrix<Scalar>, to file: TiledNPYFile, slab: Int, rows: Range<Int>, columns: Range<Int>, width: Int) throws {
-        try m.elements.withUnsafeBufferPointer { buffer in
-            for (k, row) in rows.enumerated() {
-                let piece = UnsafeBufferPointer(rebasing: buffer[(k * m.columns)..<((k + 1) * m.columns)])
-                try file.write(piece, atElement: (slab + row) * width + columns.lowerBound)
-            }
-        }
-    }
-    // Tile index → (row pass, row range, column range, is test).
-    var tiles: [(test: Bool, rows: Range<Int>, columns: Range<Int>)] = []
-    func block(_ i: Int, _ total: Int) -> Range<Int> { (i * plan.blockRows)..<min((i + 1) * plan.blockRows, total) }
-    for i in 0..<plan.trainBlocks { for j in i..<plan.trainBlocks { tiles.append((false, block(i, n), block(j, n))) } }
-    for i in 0..<plan.testBlocks { for j in 0..<plan.trainBlocks { tiles.append((true, block(i, nTest), block(j, n))) } }
 
-    var computed: [Int] = []
-    progress(done.count, plan.tileCount)
-    for (index, tile) in tiles.enumerated() where !done.contains(index) {
-        if let limit = outOfCore.maxTiles, computed.count >= limit { break }
-        let pass = tile.test ? test! : train
-        let (rows, columns) = (tile.rows, tile.columns)
-        let mirrored = !tile.test && rows != columns
-        let factors: [Matrix<Scalar>] = try (0..<layerCount).map { l in
-            let (w, b) = factorScales(l)
-            var a = try pass.inputs[l].rows(rows).matmul(train.inputs[l].rows(columns), transposeOther: true, alpha: w)
-            if b != 0 { a.addConstant(b) }
-            return a
-        }
-        var trace = Matrix<Scalar>(rows: rows.count, columns: columns.count)
-        for head in 0..<c {
-            let rowSignals = try signals(head: head, pass, rows)
-            let columnSignals = rows == columns && !tile.test ? rowSignals : try signals(head: head, train, columns)
-            var theta = Matrix<Scalar>(rows: rows.count, columns: columns.count)
-            for l in 0..<layerCount {
-                var a = factors[l]
-                if l < layerCount - 1 {
-                    a.multiplyElementwise(by: try rowSignals[l].matmul(columnSignals[l], transposeOther: true))
-                }
-                theta += a
+    /// Θ^c[I,J] = A_L + Σ_{l<L} A_l ⊙ (δ^c_l[I]·δ^c_l[J]ᵀ) by the fused kernel; on a diagonal tile the upper
+    /// triangle, then mirrored.
+    func kernel(head: Int, factors: [Matrix<Scalar>], _ rows: LayerWalk<Scalar>, _ columns: LayerWalk<Scalar>,
+                diagonal: Bool) throws -> Matrix<Scalar> {
+        let rowSignals = try signals(head: head, rows)
+        let columnSignals = diagonal ? rowSignals : try signals(head: head, columns)
+        var theta = factors[arch.layerCount - 1]
+        for l in 0..<(arch.layerCount - 1) {
+            if diagonal {
+                try theta.addUpperGramHadamard(of: rowSignals[l], factor: factors[l])
+            } else {
+                try theta.addCrossHadamard(of: rowSignals[l], columnSignals[l], factor: factors[l])
             }
-            if !tile.test { trace += theta }
-            let file = tile.test ? files[2] : files[0]
-            let height = tile.test ? nTest : n
-            try write(theta, to: file, slab: head * height, rows: rows, columns: columns, width: n)
-            if mirrored { try write(theta.transposed, to: file, slab: head * n, rows: columns, columns: rows, width: n) }
         }
-        if !tile.test {
-            try write(trace, to: files[1], slab: 0, rows: rows, columns: columns, width: n)
-            if mirrored { try write(trace.transposed, to: files[1], slab: 0, rows: columns, columns: rows, width: n) }
-        }
-        for file in files { try file.sync() }
-        done.insert(index)
-        try saveMap()
-        computed.append(index)
-        progress(done.count, plan.tileCount)
+        if diagonal { theta.symmetrizeFromUpper() }
+        return theta
     }
-    if done.isEmpty { try saveMap() }
-    return OutOfCoreNTKResult(plan: plan, computedTiles: computed, resumedTiles: resumed,
-                              complete: done.count == plan.tileCount)
+}
+
+/// Writes tile `m` (rows × columns of the kernel) into `file` at rows `slab + rows`, columns `columns`.
+func writeTile<Scalar: TangentScalar>(_ m: Matrix<Scalar>, to file: TiledNPYFile, slab: Int, rows: Range<Int>,
+                                      columns: Range<Int>, width: Int) throws {
+    try m.elements.withUnsafeBufferPointer { buffer in
+        for (k, row) in rows.enumerated() {
+            let piece = UnsafeBufferPointer(rebasing: buffer[(k * m.columns)..<((k + 1) * m.columns)])
+            try file.write(piece, atElement: (slab + row) * width + columns.lowerBound)
+        }
+    }
+}
+
+/// Writes the transpose of tile `m` (the mirrored tile: rows `columns`, columns `rows`), 256 rows at a time.
+func writeTileTransposed<Scalar: TangentScalar>(_ m: Matrix<Scalar>, to file: TiledNPYFile, slab: Int, rows: Range<Int>,
+                                                columns: Range<Int>, width: Int) throws {
+    for start in stride(from: 0, to: columns.count, by: 256) {
+        let strip = m.transposed(columns: start..<min(start + 256, columns.count))
+        let stripRows = (columns.lowerBound + start)..<(columns.lowerBound + start + strip.rows)
+        try writeTile(strip, to: file, slab: slab, rows: stripRows, columns: rows, width: width)
+    }
 }
 
 /// Bytes in binary units, as the stages print them.
