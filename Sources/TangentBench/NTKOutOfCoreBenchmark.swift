@@ -27,9 +27,10 @@ public struct NTKOutOfCoreBenchmark: Sendable {
         let memory = NTKMemory(n: network.n, nTest: 0, architecture: arch, bytesPerElement: bytes, options: NTKOptions())
         var figures: [(name: String, value: Double)] = [
             ("n", Double(network.n)), ("outputs", Double(network.outputs)), ("bytes_per_element", Double(bytes)),
-            ("input_mb", Double(x.count * 8) / 1_048_576), ("activations_mb", memory.activationEstimate / 1_048_576),
+            ("input_mb", Double(x.count * 8) / 1_048_576),
         ]
         if inMemory {
+            figures.append(("activations_mb", memory.activationEstimate / 1_048_576))
             log("in-memory kernels…")
             let t0 = Machine.wallSeconds()
             if float32 { _ = try empiricalNTK(model, inputs: x, as: Float.self) } else { _ = try empiricalNTK(model, inputs: x, as: Double.self) }
@@ -59,6 +60,7 @@ public struct NTKOutOfCoreBenchmark: Sendable {
         let plan = result.plan
         figures += [("out_of_core_seconds", seconds), ("tiles", Double(plan.tileCount)), ("block_rows", Double(plan.blockRows)),
                     ("memory_budget_mb", Double(memoryBudget) / 1_048_576), ("tile_buffers_mb", Double(plan.tileBytes) / 1_048_576),
+                    ("working_mb", Double(plan.workingBytes) / 1_048_576),
                     ("disk_bytes", Double(plan.diskBytes)), ("gflop", plan.flops * 1e-9), ("gflops", plan.flops / seconds * 1e-9),
                     ("estimated_seconds", plan.estimatedSeconds),
                     ("peak_resident_mb", Double(Machine.peakResidentBytes) / 1_048_576)]

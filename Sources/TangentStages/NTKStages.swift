@@ -12,7 +12,7 @@ public struct NTKParameters: ParameterGroup {
     @Param("also keep each layer's contribution ((L+1)·C·N² values)") var perLayer = false
     @Param("parameters: Σ_θ ∂f∂f'; learning_rate: each parameter weighted by its learning-rate factor")
     var weighting = NTKOptions.Weighting.parameters
-    @Param("MB the computation may use beyond inputs and outputs; rows are blocked when exceeded, and ntk.compute writes kernels larger than this out of core, tile by tile", minimum: 1)
+    @Param("MB the computation may use beyond inputs and outputs; rows are blocked when exceeded, and kernels larger than this are computed out of core, tile by tile, within it", minimum: 1)
     var memoryBudget: Double?
     @Param("report the smallest eigenvalue of every kernel that is negative beyond rounding (a Cholesky probe per kernel)")
     var checkPsd = false
