@@ -3,13 +3,14 @@
 //     Θ[i, j] += alpha · F[i, j] · Σ_p A[i, p]·B[j, p]      (F = NULL: Θ[i, j] += alpha·Σ_p …)
 //
 // A is m × k, B is n × k (row strides lda, ldb). With `upper` (A and B the same rows, m = n) only j ≥ i is written;
-// callers mirror it. The Gram is never stored: each k-slice of KC columns is reduced by an MR × (2·lanes)
-// micro-kernel over packed panels (BLIS-style: B = all its rows packed once per slice and shared by the threads,
-// A = a block of MC rows packed per thread), and its partial sums go straight through the epilogue into Θ.
+// callers mirror it. The Gram is never stored. BLIS-style: B is packed whole once and shared by the threads, each
+// thread packs a block of MC rows of A (in L2), and an MR × (2·lanes) micro-kernel reduces slices of KC columns of
+// k with the B micro-panel's slice in L1; the partial sums of the block wait in a small buffer (MC × 2·lanes) and go
+// through the epilogue into Θ once, after the last slice.
 //
 // Two instruction sets, chosen at run time (tk_use_avx512): AVX2 (the x86-64-v3 baseline: 6 × 2·4 doubles or
 // 6 × 2·8 floats, 12 accumulators of 16 registers) and AVX-512 (12 × 2·8 doubles or 12 × 2·16 floats, 24 of 32).
-// The AVX-512 variant is 1.9× faster on the reference Gram (n 2048, k 1024) of an Emerald Rapids Xeon; see
+// On an Emerald Rapids Xeon the AVX-512 variant is 1.9× the AVX2 one on the reference Gram (n 2048, k 1024): see
 // docs/benchmarks.md. Each Θ entry is reduced by one thread in a fixed order, so results do not depend on the
 // thread count (they do depend on the instruction set, by rounding).
 #include "tangent_kernels.h"
@@ -30,10 +31,14 @@
         return v;                                                                                               \
     }                                                                                                           \
                                                                                                                 \
-    /* acc (MR × 2·LANES, row-major) = Σ_p ap[p·MR + r]·bp[p·2·LANES + c] */                                   \
-    ATTR static void NAME##_micro(int64_t kc, const REAL *ap, const REAL *bp, REAL *acc) {                      \
+    /* acc (MR × 2·LANES, row-major) = (first ? 0 : acc) + Σ_p ap[p·MR + r]·bp[p·2·LANES + c] */              \
+    ATTR static void NAME##_micro(int64_t kc, const REAL *ap, const REAL *bp, REAL *acc, int first) {           \
         NAME##_v c[MR][2];                                                                                      \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = 0;                 \
+        if (first) {                                                                                            \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = 0;             \
+        } else {                                                                                                \
+            __builtin_memcpy(c, acc, sizeof c);                                                                 \
+        }                                                                                                       \
         _Pragma("clang loop unroll_count(2)") for (int64_t p = 0; p < kc; p++) {                              \
             NAME##_v b0 = NAME##_load(bp), b1 = NAME##_load(bp + LANES);                                        \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                  \
@@ -67,13 +72,12 @@
         for (int64_t panel = 0; panel * width < rows; panel++) {                                                \
             REAL *dst = out + panel * width * kc;                                                               \
             int64_t live = tk_min64(width, rows - panel * width);                                               \
-            for (int64_t r = 0; r < width; r++) {                                                               \
-                if (r < live) {                                                                                 \
-                    const REAL *src = d + (r0 + panel * width + r) * ldd + p0;                                  \
-                    for (int64_t p = 0; p < kc; p++) dst[p * width + r] = src[p];                               \
-                } else {                                                                                        \
-                    for (int64_t p = 0; p < kc; p++) dst[p * width + r] = 0;                                    \
-                }                                                                                               \
+            const REAL *src = d + (r0 + panel * width) * ldd + p0;                                              \
+            /* p outer: the writes are contiguous and the `live` rows are read as parallel streams. */          \
+            for (int64_t p = 0; p < kc; p++) {                                                                  \
+                REAL *to = dst + p * width;                                                                     \
+                for (int64_t r = 0; r < live; r++) to[r] = src[r * ldd + p];                                    \
+                for (int64_t r = live; r < width; r++) to[r] = 0;                                               \
             }                                                                                                   \
         }                                                                                                       \
     }                                                                                                           \
@@ -84,73 +88,84 @@
         const int64_t nr = 2 * LANES;                                                                           \
         if (m <= 0 || n <= 0 || k <= 0) return 0;                                                               \
         int64_t bpanels = (n + nr - 1) / nr;                                                                    \
-        REAL *bpack = (REAL *)malloc((size_t)(bpanels * nr * tk_min64(KC, k)) * sizeof(REAL));                 \
+        /* B packed whole (all k), once; each panel's slice [p0, p0 + KC) is contiguous. */                     \
+        REAL *bpack = (REAL *)malloc((size_t)(bpanels * nr * k) * sizeof(REAL));                               \
         if (!bpack) return -1;                                                                                  \
         int failed = 0;                                                                                         \
         int64_t iblocks = (m + MC - 1) / MC;                                                                    \
-        for (int64_t p0 = 0; p0 < k; p0 += KC) {                                                                \
-            int64_t kc = tk_min64(KC, k - p0);                                                                  \
-            _Pragma("omp parallel for schedule(static) if (n * kc > TK_PARALLEL_THRESHOLD)")                   \
+        _Pragma("omp parallel if (m * k > TK_PARALLEL_THRESHOLD)") {                                           \
+            _Pragma("omp for schedule(static)")                                                                \
             for (int64_t panel = 0; panel < bpanels; panel++)                                                   \
-                NAME##_pack(b, ldb, panel * nr, tk_min64(nr, n - panel * nr), p0, kc, nr, bpack + panel * nr * kc); \
-            _Pragma("omp parallel if (m * kc > TK_PARALLEL_THRESHOLD)") {                                      \
-                REAL *apack = (REAL *)malloc((size_t)(MC * kc) * sizeof(REAL));                                 \
-                if (!apack) {                                                                                   \
-                    _Pragma("omp atomic write") failed = 1;                                                    \
-                }                                                                                               \
-                REAL acc[MR * 2 * LANES];                                                                       \
-                _Pragma("omp for schedule(dynamic, 1)") for (int64_t ib = 0; ib < iblocks; ib++) {              \
-                    if (!apack) continue;                                                                       \
-                    int64_t i0 = ib * MC, mrows = tk_min64(MC, m - i0);                                         \
-                    NAME##_pack(a, lda, i0, mrows, p0, kc, MR, apack);                                          \
-                    /* B micro-panel outer (it stays in cache), A micro-panels inner (the packed A block is in L2). */ \
-                    for (int64_t jp = upper ? i0 / nr : 0; jp < bpanels; jp++) {                                \
-                        int64_t j = jp * nr, ncols = tk_min64(nr, n - j);                                       \
-                        const REAL *bp = bpack + jp * nr * kc;                                                  \
+                NAME##_pack(b, ldb, panel * nr, tk_min64(nr, n - panel * nr), 0, k, nr, bpack + panel * nr * k); \
+            REAL *apack = (REAL *)malloc((size_t)(MC * k) * sizeof(REAL));                                      \
+            REAL *cbuf = (REAL *)malloc((size_t)(MC * nr) * sizeof(REAL));                                      \
+            if (!apack || !cbuf) {                                                                              \
+                _Pragma("omp atomic write") failed = 1;                                                        \
+            }                                                                                                   \
+            _Pragma("omp for schedule(dynamic, 1)") for (int64_t ib = 0; ib < iblocks; ib++) {                  \
+                if (!apack || !cbuf) continue;                                                                  \
+                int64_t i0 = ib * MC, mrows = tk_min64(MC, m - i0);                                             \
+                NAME##_pack(a, lda, i0, mrows, 0, k, MR, apack);                                                \
+                for (int64_t jp = upper ? i0 / nr : 0; jp < bpanels; jp++) {                                    \
+                    int64_t j = jp * nr, ncols = tk_min64(nr, n - j);                                           \
+                    /* Slices of k outer, so the B micro-panel's slice (KC × 2·LANES) stays in L1 while the A   */ \
+                    /* micro-panels stream from L2; the block's partial sums wait in cbuf (MC × 2·LANES).       */ \
+                    for (int64_t p0 = 0; p0 < k; p0 += KC) {                                                    \
+                        int64_t kc = tk_min64(KC, k - p0);                                                      \
+                        const REAL *bp = bpack + jp * nr * k + p0 * nr;                                         \
                         for (int64_t ir = 0; ir < mrows; ir += MR) {                                            \
-                            int64_t i = i0 + ir, mr = tk_min64(MR, mrows - ir);                                 \
+                            int64_t i = i0 + ir;                                                                \
                             if (upper && j + ncols <= i) continue; /* tile entirely below the diagonal */       \
-                            /* Prefetch the tile's rows of Θ and F: the micro-kernel hides their latency. */    \
-                            for (int64_t r = 0; r < mr; r++) {                                                  \
-                                __builtin_prefetch(theta + (i + r) * ldt + j, 1, 3);                            \
-                                __builtin_prefetch(theta + (i + r) * ldt + j + ncols - 1, 1, 3);                \
-                                if (f) {                                                                        \
-                                    __builtin_prefetch(f + (i + r) * ldf + j, 0, 3);                            \
-                                    __builtin_prefetch(f + (i + r) * ldf + j + ncols - 1, 0, 3);                \
+                            if (p0 + KC >= k) {                                                                 \
+                                /* Last slice: prefetch the tile's rows of Θ and F for the epilogue. */         \
+                                int64_t mr = tk_min64(MR, mrows - ir);                                          \
+                                for (int64_t r = 0; r < mr; r++) {                                              \
+                                    __builtin_prefetch(theta + (i + r) * ldt + j, 1, 3);                        \
+                                    __builtin_prefetch(theta + (i + r) * ldt + j + ncols - 1, 1, 3);            \
+                                    if (f) {                                                                    \
+                                        __builtin_prefetch(f + (i + r) * ldf + j, 0, 3);                        \
+                                        __builtin_prefetch(f + (i + r) * ldf + j + ncols - 1, 0, 3);            \
+                                    }                                                                           \
                                 }                                                                               \
                             }                                                                                   \
-                            NAME##_micro(kc, apack + (ir / MR) * MR * kc, bp, acc);                             \
-                            if (mr == MR && ncols == nr && !(upper && i + MR - 1 > j)) {                        \
-                                /* A whole micro-tile off the diagonal: the epilogue in vector registers. */    \
-                                NAME##_epilogue(acc, f ? f + i * ldf + j : NULL, ldf, alpha, theta + i * ldt + j, ldt); \
-                                continue;                                                                       \
-                            }                                                                                   \
-                            for (int64_t r = 0; r < mr; r++) {                                                  \
-                                int64_t row = i + r;                                                            \
-                                int64_t cstart = upper && row > j ? row - j : 0;                                \
-                                REAL *t = theta + row * ldt + j;                                                \
-                                const REAL *s = acc + r * nr;                                                   \
-                                if (f) {                                                                        \
-                                    const REAL *fr = f + row * ldf + j;                                         \
-                                    for (int64_t cc = cstart; cc < ncols; cc++) t[cc] += alpha * fr[cc] * s[cc]; \
-                                } else {                                                                        \
-                                    for (int64_t cc = cstart; cc < ncols; cc++) t[cc] += alpha * s[cc];         \
-                                }                                                                               \
+                            NAME##_micro(kc, apack + (ir / MR) * MR * k + p0 * MR, bp, cbuf + ir * nr, p0 == 0); \
+                        }                                                                                       \
+                    }                                                                                           \
+                    for (int64_t ir = 0; ir < mrows; ir += MR) {                                                \
+                        int64_t i = i0 + ir, mr = tk_min64(MR, mrows - ir);                                     \
+                        if (upper && j + ncols <= i) continue;                                                  \
+                        const REAL *acc = cbuf + ir * nr;                                                       \
+                        if (mr == MR && ncols == nr && !(upper && i + MR - 1 > j)) {                            \
+                            /* A whole micro-tile off the diagonal: the epilogue in vector registers. */        \
+                            NAME##_epilogue(acc, f ? f + i * ldf + j : NULL, ldf, alpha, theta + i * ldt + j, ldt); \
+                            continue;                                                                           \
+                        }                                                                                       \
+                        for (int64_t r = 0; r < mr; r++) {                                                      \
+                            int64_t row = i + r;                                                                \
+                            int64_t cstart = upper && row > j ? row - j : 0;                                    \
+                            REAL *t = theta + row * ldt + j;                                                    \
+                            const REAL *s = acc + r * nr;                                                       \
+                            if (f) {                                                                            \
+                                const REAL *fr = f + row * ldf + j;                                             \
+                                for (int64_t cc = cstart; cc < ncols; cc++) t[cc] += alpha * fr[cc] * s[cc];    \
+                            } else {                                                                            \
+                                for (int64_t cc = cstart; cc < ncols; cc++) t[cc] += alpha * s[cc];             \
                             }                                                                                   \
                         }                                                                                       \
                     }                                                                                           \
                 }                                                                                               \
-                free(apack);                                                                                    \
             }                                                                                                   \
+            free(apack);                                                                                        \
+            free(cbuf);                                                                                         \
         }                                                                                                       \
         free(bpack);                                                                                            \
         return failed ? -1 : 0;                                                                                 \
     }
 
-TK_FUSED(double, tk_fused_avx2_f64, TK_NOATTR, 4, 6, 96, 1024)
-TK_FUSED(float, tk_fused_avx2_f32, TK_NOATTR, 8, 6, 96, 1024)
-TK_FUSED(double, tk_fused_avx512_f64, TK_AVX512, 8, 12, 48, 512)
-TK_FUSED(float, tk_fused_avx512_f32, TK_AVX512, 16, 12, 48, 512)
+TK_FUSED(double, tk_fused_avx2_f64, TK_NOATTR, 4, 6, 96, 512)
+TK_FUSED(float, tk_fused_avx2_f32, TK_NOATTR, 8, 6, 96, 512)
+TK_FUSED(double, tk_fused_avx512_f64, TK_AVX512, 8, 12, 96, 256)
+TK_FUSED(float, tk_fused_avx512_f32, TK_AVX512, 16, 12, 96, 256)
 
 #define TK_FUSED_PUBLIC(REAL, SUFFIX)                                                                           \
     int tk_cross_hadamard_accumulate_isa_##SUFFIX(int isa, int64_t m, int64_t n, int64_t k, const REAL *a,      \

@@ -342,6 +342,29 @@ def fmt_mb(x):
     return "%.0f MB" % x if x < 10240 else "%.1f GB" % (x / 1024)
 
 
+def openblas_coretype():
+    """The OPENBLAS_CORETYPE every process of the run gets, by Tangent's rule (Sources/TangentCore/BLASCore.swift):
+    an OpenBLAS older than the CPU (Debian's 0.3.21, and numpy 1.26's bundled 0.3.23, on an Emerald Rapids Xeon)
+    falls back to its generic SSE3 kernels, 4-5x slower. `tangent` corrects this for itself; the numpy peer gets the
+    same correction so that the comparison is of the algorithms, not of a misdetected CPU. A value already set is
+    kept; None below AVX2."""
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        return os.environ["OPENBLAS_CORETYPE"]
+    flags = set()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    if {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description="Tangent's ntk.compute against neural-tangents, torch.func and numpy")
     ap.add_argument("--cases", help="comma-separated case names (n256-d64-w512x2-c10-f64, …, ref)")
@@ -358,6 +381,11 @@ def main():
     args = ap.parse_args()
 
     info = machine_info()
+    core = openblas_coretype()
+    if core:
+        os.environ["OPENBLAS_CORETYPE"] = core  # inherited by tangent and every peer's subprocess
+    info["openblas_coretype"] = core
+    info["load_at_start"] = os.getloadavg()[0]
     args.mem_limit_mb = (args.mem_limit_gb or info["mem_gb"] / 2) * 1024
     if args.check:
         names = [CHECK_CASE]
@@ -489,10 +517,13 @@ python3 tools/bench_peers.py
 
 
 def render(results, impls, info, nt_base, np_base, args, command):
-    lines = ["Machine: %s, %d cores, %.0f GB; run on %s; `%s` (timeout %.0f s, memory limit %s per implementation). "
-             "Shared machine with another build running: times are noisy, compare ratios." % (
+    lines = ["Machine: %s, %d cores, %.0f GB; run on %s; `%s` (timeout %.0f s, memory limit %s per implementation); "
+             "load average %.1f at the start (a shared machine: compare ratios); OPENBLAS_CORETYPE=%s for every "
+             "process (numpy's bundled OpenBLAS, like Debian's, does not know this CPU and would use its SSE3 "
+             "kernels)." % (
                  info["cpu"], info["cores"], info["mem_gb"], time.strftime("%Y-%m-%d", time.gmtime()), command,
-                 args.timeout, fmt_mb(args.mem_limit_mb)),
+                 args.timeout, fmt_mb(args.mem_limit_mb), info.get("load_at_start", float("nan")),
+                 info.get("openblas_coretype") or "unset"),
              "Peak memory is the process's peak resident set, baseline included: python + neural-tangents/jax/"
              "TensorFlow imported = %s, python + numpy = %s. Tangent: the ntk stage's time (end-to-end `tangent run`, "
              "with data generation and model initialization, in parentheses) and the run's peak. Peers: the second "
