@@ -58,6 +58,11 @@ public struct NTKParameters: ParameterGroup {
                                    architecture: model, bytesPerElement: check.precision.bytes, budget: budget)
             check.needsMemory(Double(plan.workingBytes), for: "kernel tiles and their row blocks (out of core)",
                               remedy: remedy)
+            let blocks = Double(plan.trainBlocks), tiles = Double(shape.count) * blocks * (blocks + 1) / 2
+            if tiles > 10_000 {
+                check.warn($memoryBudget, "gives tiles of \(plan.blockRows) rows: \(Int(tiles)) train tiles, each computed, "
+                           + "written and flushed on its own; a larger memory_budget makes fewer and faster tiles")
+            }
             return shape
         }
         check.needsMemory(memory.outputEstimate, for: "one model's kernels", remedy: remedy)

@@ -97,4 +97,41 @@ struct OutOfCoreNTKTests {
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("ntk.npy").path))
     }
+
+    @Test("the plan's flops, counted by tile shape, equal a tile-by-tile sum; absurd sizes plan without overflow")
+    func planArithmetic() throws {
+        let arch = MLPArchitecture(inputDimension: 9, hidden: [7, 5, 4], outputs: 3, activation: .relu, bias: false,
+                                   parametrization: .ntk, initScale: 1, biasScale: 0, gamma0: 1)
+        let plan = NTKTilePlan(n: 103, nTest: 29, models: 2, timeAxis: true, architecture: arch, bytesPerElement: 8,
+                               budget: 60_000)
+        #expect(103 % plan.blockRows != 0 && plan.trainBlocks > 2, "uneven blocks: \(plan.blockRows)")
+        #expect(plan.workingBytes <= 60_000)
+        // Tile by tile: forward passes, layer-factor GEMMs, per head signal GEMMs and fused Grams.
+        let w = arch.widths.map(Double.init), layers = arch.layerCount
+        func tile(_ r: Double, _ s: Double, _ diagonal: Bool) -> Double {
+            let rowsIn = diagonal ? r : r + s
+            var total = 0.0
+            for l in 0..<layers { total += 2 * rowsIn * w[l] * w[l + 1] + 2 * r * s * w[l] }
+            for _ in 0..<arch.outputs {
+                for l in 0..<(layers - 1) { total += (diagonal ? r * (r + 1) : 2 * r * s) * w[l + 1] }
+                for l in 0..<(layers - 2) { total += 2 * rowsIn * w[l + 2] * w[l + 1] }
+            }
+            return total
+        }
+        func blocks(_ total: Int) -> [Double] {
+            stride(from: 0, to: total, by: plan.blockRows).map { Double(min(plan.blockRows, total - $0)) }
+        }
+        var sum = 0.0
+        let train = blocks(103), test = blocks(29)
+        for i in train.indices { for j in i..<train.count { sum += tile(train[i], train[j], i == j) } }
+        for r in test { for s in train { sum += tile(r, s, false) } }
+        #expect(abs(plan.flops - 2 * sum) <= 1e-9 * sum)
+        #expect(plan.diskBytes == TiledNPYFile.byteCount(dtype: .float64, shape: [2, 3, 103, 103])
+                + TiledNPYFile.byteCount(dtype: .float64, shape: [2, 103, 103])
+                + TiledNPYFile.byteCount(dtype: .float64, shape: [2, 3, 29, 103]))
+
+        let huge = NTKTilePlan(n: 4_000_000_000, nTest: 0, architecture: arch, bytesPerElement: 4, budget: 1 << 20)
+        #expect(huge.diskBytes == Int.max && huge.flops.isFinite && huge.flops > 0)
+        #expect(huge.workingBytes <= 1 << 20)
+    }
 }

@@ -63,12 +63,20 @@ public struct NTKTilePlan: Sendable, Equatable {
         self.bytesPerElement = size
         tileBytes = (layers + 2) * rows * rows * size
         blockBytes = 2 * rows * rowBytes
-        let dtype: NPYDType = size == 4 ? .float32 : .float64
+        // Bytes on disk and flops in floating point first: validation plans absurd sizes too, and must report them,
+        // not overflow.
         let lead = timeAxis || models > 1 ? [models] : []
-        var disk = TiledNPYFile.byteCount(dtype: dtype, shape: lead + [arch.outputs, n, n])
-            + TiledNPYFile.byteCount(dtype: dtype, shape: lead + [n, n])
-        if nTest > 0 { disk += TiledNPYFile.byteCount(dtype: dtype, shape: lead + [arch.outputs, nTest, n]) }
-        diskBytes = disk
+        let (cD, nD, tD, tiers) = (Double(arch.outputs), Double(n), Double(nTest), Double(max(models, 1)))
+        let estimate = (tiers * cD * nD * nD + tiers * nD * nD + tiers * cD * tD * nD) * Double(size)
+        if estimate < 1e17 {
+            let dtype: NPYDType = size == 4 ? .float32 : .float64
+            var disk = TiledNPYFile.byteCount(dtype: dtype, shape: lead + [arch.outputs, n, n])
+                + TiledNPYFile.byteCount(dtype: dtype, shape: lead + [n, n])
+            if nTest > 0 { disk += TiledNPYFile.byteCount(dtype: dtype, shape: lead + [arch.outputs, nTest, n]) }
+            diskBytes = disk
+        } else {
+            diskBytes = Int.max
+        }
         // A tile of r × s (diagonal: r = s, upper triangle only in the signal Grams): the forward passes of its row
         // blocks, the L layer-factor GEMMs, and per head the backward-signal GEMMs and the fused Gram + Hadamard.
         let w = widths.map(Double.init)
@@ -82,13 +90,19 @@ public struct NTKTilePlan: Sendable, Equatable {
             for l in 0..<max(layers - 2, 0) { perHead += 2 * blockRows * w[l + 2] * w[l + 1] }
             return total + Double(arch.outputs) * perHead
         }
-        func sizes(_ total: Int) -> [Double] {
-            stride(from: 0, to: total, by: rows).map { Double(min(rows, total - $0)) }
+        // Every block has B rows but the last (the remainder): count the tiles of each shape.
+        let b = Double(rows)
+        let (fullTrain, lastTrain) = (Double(n / rows), Double(n % rows))
+        let (fullTest, lastTest) = (Double(nTest / rows), Double(nTest % rows))
+        var work = fullTrain * tileFlops(b, b, diagonal: true)
+            + fullTrain * (fullTrain - 1) / 2 * tileFlops(b, b, diagonal: false)
+        if lastTrain > 0 {
+            work += tileFlops(lastTrain, lastTrain, diagonal: true) + fullTrain * tileFlops(b, lastTrain, diagonal: false)
         }
-        let train = sizes(n), test = sizes(nTest)
-        var work = 0.0
-        for i in train.indices { for j in i..<train.count { work += tileFlops(train[i], train[j], diagonal: i == j) } }
-        for r in test { for s in train { work += tileFlops(r, s, diagonal: false) } }
+        for (count, r) in [(fullTest, b), (lastTest > 0 ? 1 : 0, lastTest)] where count > 0 {
+            work += count * (fullTrain * tileFlops(r, b, diagonal: false)
+                             + (lastTrain > 0 ? tileFlops(r, lastTrain, diagonal: false) : 0))
+        }
         flops = work * Double(models)
         let avx512 = Threads.usesAVX512
         self.rateGFLOPS = rateGFLOPS ?? (size == 4 ? (avx512 ? 170 : 90) : (avx512 ? 95 : 50))
