@@ -52,14 +52,15 @@
         __builtin_memcpy(acc, c, sizeof c);                                                                     \
     }                                                                                                           \
                                                                                                                 \
-    /* t[r][c] += alpha·f[r][c]·acc[r][c] (f NULL: alpha·acc) over a whole MR × 2·LANES micro-tile. */         \
-    ATTR static inline void NAME##_epilogue(const REAL *acc, const REAL *f, int64_t ldf, REAL alpha, REAL *t,   \
-                                            int64_t ldt) {                                                      \
+    /* t[r][c] = (c0 ? c0[r][c] : t[r][c]) + alpha·f[r][c]·acc[r][c] (f NULL: alpha·acc) over a whole        */ \
+    /* MR × 2·LANES micro-tile.                                                                               */ \
+    ATTR static inline void NAME##_epilogue(const REAL *acc, const REAL *f, int64_t ldf, REAL alpha,            \
+                                            const REAL *c0, int64_t ldc, REAL *t, int64_t ldt) {                \
         for (int r = 0; r < MR; r++) {                                                                          \
             for (int h = 0; h < 2; h++) {                                                                       \
                 NAME##_v s = NAME##_load(acc + r * 2 * LANES + h * LANES) * alpha;                              \
                 if (f) s *= NAME##_load(f + r * ldf + h * LANES);                                               \
-                NAME##_v out = NAME##_load(t + r * ldt + h * LANES) + s;                                        \
+                NAME##_v out = NAME##_load(c0 ? c0 + r * ldc + h * LANES : t + r * ldt + h * LANES) + s;        \
                 __builtin_memcpy(t + r * ldt + h * LANES, &out, sizeof out);                                    \
             }                                                                                                   \
         }                                                                                                       \
@@ -83,8 +84,8 @@
     }                                                                                                           \
                                                                                                                 \
     ATTR static int NAME(int64_t m, int64_t n, int64_t k, const REAL *a, int64_t lda, const REAL *b,            \
-                         int64_t ldb, const REAL *f, int64_t ldf, REAL alpha, REAL *theta, int64_t ldt,         \
-                         int upper) {                                                                           \
+                         int64_t ldb, const REAL *f, int64_t ldf, REAL alpha, const REAL *c0, int64_t ldc,      \
+                         REAL *theta, int64_t ldt, int upper) {                                                 \
         const int64_t nr = 2 * LANES;                                                                           \
         if (m <= 0 || n <= 0 || k <= 0) return 0;                                                               \
         int64_t bpanels = (n + nr - 1) / nr;                                                                    \
@@ -137,19 +138,21 @@
                         const REAL *acc = cbuf + ir * nr;                                                       \
                         if (mr == MR && ncols == nr && !(upper && i + MR - 1 > j)) {                            \
                             /* A whole micro-tile off the diagonal: the epilogue in vector registers. */        \
-                            NAME##_epilogue(acc, f ? f + i * ldf + j : NULL, ldf, alpha, theta + i * ldt + j, ldt); \
+                            NAME##_epilogue(acc, f ? f + i * ldf + j : NULL, ldf, alpha,                        \
+                                            c0 ? c0 + i * ldc + j : NULL, ldc, theta + i * ldt + j, ldt);       \
                             continue;                                                                           \
                         }                                                                                       \
                         for (int64_t r = 0; r < mr; r++) {                                                      \
                             int64_t row = i + r;                                                                \
                             int64_t cstart = upper && row > j ? row - j : 0;                                    \
                             REAL *t = theta + row * ldt + j;                                                    \
+                            const REAL *base = c0 ? c0 + row * ldc + j : t;                                     \
                             const REAL *s = acc + r * nr;                                                       \
                             if (f) {                                                                            \
                                 const REAL *fr = f + row * ldf + j;                                             \
-                                for (int64_t cc = cstart; cc < ncols; cc++) t[cc] += alpha * fr[cc] * s[cc];    \
+                                for (int64_t cc = cstart; cc < ncols; cc++) t[cc] = base[cc] + alpha * fr[cc] * s[cc]; \
                             } else {                                                                            \
-                                for (int64_t cc = cstart; cc < ncols; cc++) t[cc] += alpha * s[cc];             \
+                                for (int64_t cc = cstart; cc < ncols; cc++) t[cc] = base[cc] + alpha * s[cc];   \
                             }                                                                                   \
                         }                                                                                       \
                     }                                                                                           \
@@ -168,28 +171,34 @@ TK_FUSED(double, tk_fused_avx512_f64, TK_AVX512, 8, 12, 96, 256)
 TK_FUSED(float, tk_fused_avx512_f32, TK_AVX512, 16, 12, 96, 256)
 
 #define TK_FUSED_PUBLIC(REAL, SUFFIX)                                                                           \
-    int tk_cross_hadamard_accumulate_isa_##SUFFIX(int isa, int64_t m, int64_t n, int64_t k, const REAL *a,      \
-                                                  int64_t lda, const REAL *b, int64_t ldb, const REAL *f,       \
-                                                  int64_t ldf, REAL alpha, REAL *theta, int64_t ldt, int upper) {\
+    int tk_cross_hadamard_isa_##SUFFIX(int isa, int64_t m, int64_t n, int64_t k, const REAL *a, int64_t lda,    \
+                                       const REAL *b, int64_t ldb, const REAL *f, int64_t ldf, REAL alpha,      \
+                                       const REAL *c, int64_t ldc, REAL *theta, int64_t ldt, int upper) {       \
         if (upper && m != n) return -2;                                                                         \
         if (isa < 0) isa = tk_use_avx512();                                                                     \
         if (isa == 1) {                                                                                         \
             if (!tk_cpu_has_avx512()) return -3;                                                                \
-            return tk_fused_avx512_##SUFFIX(m, n, k, a, lda, b, ldb, f, ldf, alpha, theta, ldt, upper);        \
+            return tk_fused_avx512_##SUFFIX(m, n, k, a, lda, b, ldb, f, ldf, alpha, c, ldc, theta, ldt, upper); \
         }                                                                                                       \
-        return tk_fused_avx2_##SUFFIX(m, n, k, a, lda, b, ldb, f, ldf, alpha, theta, ldt, upper);              \
+        return tk_fused_avx2_##SUFFIX(m, n, k, a, lda, b, ldb, f, ldf, alpha, c, ldc, theta, ldt, upper);       \
     }                                                                                                           \
                                                                                                                 \
     int tk_cross_hadamard_accumulate_##SUFFIX(int64_t m, int64_t n, int64_t k, const REAL *a, int64_t lda,      \
                                               const REAL *b, int64_t ldb, const REAL *f, int64_t ldf,           \
                                               REAL alpha, REAL *theta, int64_t ldt, int upper) {                \
-        return tk_cross_hadamard_accumulate_isa_##SUFFIX(-1, m, n, k, a, lda, b, ldb, f, ldf, alpha, \
-                                                         theta, ldt, upper);                                    \
+        return tk_cross_hadamard_isa_##SUFFIX(-1, m, n, k, a, lda, b, ldb, f, ldf, alpha, NULL, 0, theta, ldt,  \
+                                              upper);                                                           \
     }                                                                                                           \
                                                                                                                 \
     int tk_gram_hadamard_accumulate_##SUFFIX(int64_t n, int64_t k, const REAL *d, int64_t ldd, const REAL *f,  \
                                              int64_t ldf, REAL alpha, REAL *theta, int64_t ldt) {               \
         return tk_cross_hadamard_accumulate_##SUFFIX(n, n, k, d, ldd, d, ldd, f, ldf, alpha, theta, ldt, 1);    \
+    }                                                                                                           \
+                                                                                                                \
+    int tk_gram_hadamard_init_##SUFFIX(int64_t n, int64_t k, const REAL *d, int64_t ldd, const REAL *f,        \
+                                       int64_t ldf, REAL alpha, const REAL *c, int64_t ldc, REAL *theta,        \
+                                       int64_t ldt) {                                                           \
+        return tk_cross_hadamard_isa_##SUFFIX(-1, n, n, k, d, ldd, d, ldd, f, ldf, alpha, c, ldc, theta, ldt, 1); \
     }
 
 TK_FUSED_PUBLIC(double, f64)

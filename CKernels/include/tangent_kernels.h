@@ -56,15 +56,22 @@ int tk_cross_hadamard_accumulate_f32(int64_t m, int64_t n, int64_t k, const floa
                                      int64_t ldb, const float *f, int64_t ldf, float alpha, float *theta,
                                      int64_t ldt, int upper);
 
-/// The same with the instruction set named: isa 0 = AVX2, 1 = AVX-512 (-3 when the CPU lacks it), -1 = the
-/// process-wide choice. For tests that
-/// check both variants without touching the process-wide choice.
-int tk_cross_hadamard_accumulate_isa_f64(int isa, int64_t m, int64_t n, int64_t k, const double *a, int64_t lda,
-                                         const double *b, int64_t ldb, const double *f, int64_t ldf, double alpha,
-                                         double *theta, int64_t ldt, int upper);
-int tk_cross_hadamard_accumulate_isa_f32(int isa, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                                         const float *b, int64_t ldb, const float *f, int64_t ldf, float alpha,
-                                         float *theta, int64_t ldt, int upper);
+/// Θ[i, j] = C[i, j] + alpha·F[i, j]·(D·Dᵀ)[i, j] for j ≥ i: the upper kernel with Θ's old values replaced by C's
+/// (C and Θ may not overlap; Θ may be uninitialized). Saves copying C into Θ first.
+int tk_gram_hadamard_init_f64(int64_t n, int64_t k, const double *d, int64_t ldd, const double *f, int64_t ldf,
+                              double alpha, const double *c, int64_t ldc, double *theta, int64_t ldt);
+int tk_gram_hadamard_init_f32(int64_t n, int64_t k, const float *d, int64_t ldd, const float *f, int64_t ldf,
+                              float alpha, const float *c, int64_t ldc, float *theta, int64_t ldt);
+
+/// The general form: Θ[i, j] = (C ? C[i, j] : Θ[i, j]) + alpha·F[i, j]·(A·Bᵀ)[i, j], with the instruction set named:
+/// isa 0 = AVX2, 1 = AVX-512 (-3 when the CPU lacks it), -1 = the process-wide choice. Tests check both variants
+/// through it without touching the process-wide choice.
+int tk_cross_hadamard_isa_f64(int isa, int64_t m, int64_t n, int64_t k, const double *a, int64_t lda,
+                              const double *b, int64_t ldb, const double *f, int64_t ldf, double alpha,
+                              const double *c, int64_t ldc, double *theta, int64_t ldt, int upper);
+int tk_cross_hadamard_isa_f32(int isa, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                              const float *b, int64_t ldb, const float *f, int64_t ldf, float alpha,
+                              const float *c, int64_t ldc, float *theta, int64_t ldt, int upper);
 
 /// B = Aᵀ for A rows × cols (row stride lda) into B cols × rows (row stride ldb); blocked, OpenMP over columns.
 void tk_transpose_f64(int64_t rows, int64_t cols, const double *a, int64_t lda, double *b, int64_t ldb);

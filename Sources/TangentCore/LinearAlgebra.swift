@@ -97,12 +97,29 @@ extension Matrix {
         try addCrossHadamard(of: a, b, factor: factor, alpha: alpha, upper: false, isa: -1)
     }
 
+    /// base + alpha·F ⊙ (D·Dᵀ) on and above the diagonal, as a new matrix whose lower triangle is unset (call
+    /// `symmetrizeFromUpper()`): `addUpperGramHadamard` without first copying `base` into the result.
+    public static func upperGramHadamard(of d: Matrix, factor: Matrix? = nil, plus base: Matrix, alpha: Scalar = 1) throws -> Matrix {
+        guard base.isSquare, d.rows == base.rows else {
+            throw NumericsError(.shapeMismatch, "upperGramHadamard: base \(base.rows)×\(base.columns), D \(d.rows)×\(d.columns)")
+        }
+        var theta = Matrix(uninitializedRows: base.rows, columns: base.rows)
+        try theta.addCrossHadamard(of: d, d, factor: factor, alpha: alpha, base: base, upper: true, isa: -1)
+        return theta
+    }
+
     /// `addCrossHadamard` with the kernel's options: `upper` (A and B the same rows: only j ≥ i is written) and the
     /// instruction set (`isa`: -1 the process-wide choice, 0 AVX2, 1 AVX-512), for tests of both variants.
-    mutating func addCrossHadamard(of a: Matrix, _ b: Matrix, factor: Matrix?, alpha: Scalar, upper: Bool, isa: Int32) throws {
+    mutating func addCrossHadamard(of a: Matrix, _ b: Matrix, factor: Matrix?, alpha: Scalar, base: Matrix? = nil,
+                                   upper: Bool, isa: Int32) throws {
+        guard a.rows == rows, b.rows == columns, a.columns == b.columns,
+              factor.map({ $0.rows == rows && $0.columns == columns }) ?? true,
+              base.map({ $0.rows == rows && $0.columns == columns }) ?? true else {
+            throw NumericsError(.shapeMismatch, "addCrossHadamard: shapes do not match")
+        }
         let status = Scalar._crossHadamardAccumulate(m: rows, n: columns, k: a.columns, a: a.elements, b: b.elements,
-                                                     f: factor?.elements, alpha: alpha, theta: &elements, upper: upper,
-                                                     isa: isa)
+                                                     f: factor?.elements, alpha: alpha, base: base?.elements,
+                                                     theta: &elements, upper: upper, isa: isa)
         switch status {
         case 0: return
         case -3: throw NumericsError(.invalidArgument, "this CPU has no AVX-512")

@@ -33,8 +33,9 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _gramHadamardAccumulate(n: Int, k: Int, d: [Self], f: [Self]?, alpha: Self, theta: inout [Self]) -> Bool
     /// Θ += alpha·F ⊙ (A·Bᵀ) for A m × k, B n × k, Θ and F m × n (F nil: without the factor); false when scratch
     /// memory ran out. `upper`: only j ≥ i (A = B). `isa`: -1 the process-wide choice, 0 AVX2, 1 AVX-512.
+    /// With `base`, Θ = base + … instead of Θ += … (Θ may then be uninitialized).
     static func _crossHadamardAccumulate(m: Int, n: Int, k: Int, a: [Self], b: [Self], f: [Self]?, alpha: Self,
-                                         theta: inout [Self], upper: Bool, isa: Int32) -> Int32
+                                         base: [Self]?, theta: inout [Self], upper: Bool, isa: Int32) -> Int32
     /// h ← φ(h) in place for the activation `kind`, and φ'(h) into `derivative` when it is non-empty.
     static func _activationInPlace(kind: ActivationKind, h: inout [Self], derivative: inout [Self])
     static func _addRowVector(rows: Int, cols: Int, v: [Self], a: inout [Self])
@@ -102,9 +103,9 @@ extension Double: TangentScalar {
         }
     }
     public static func _crossHadamardAccumulate(m: Int, n: Int, k: Int, a: [Double], b: [Double], f: [Double]?, alpha: Double,
-                                                theta: inout [Double], upper: Bool, isa: Int32) -> Int32 {
-        tk_cross_hadamard_accumulate_isa_f64(isa, Int64(m), Int64(n), Int64(k), a, Int64(k), b, Int64(k), f, Int64(n),
-                                             alpha, &theta, Int64(n), upper ? 1 : 0)
+                                                base: [Double]?, theta: inout [Double], upper: Bool, isa: Int32) -> Int32 {
+        tk_cross_hadamard_isa_f64(isa, Int64(m), Int64(n), Int64(k), a, Int64(k), b, Int64(k), f, Int64(n), alpha, base,
+                                 Int64(n), &theta, Int64(n), upper ? 1 : 0)
     }
     public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Double], f: [Double]?, alpha: Double,
                                                theta: inout [Double]) -> Bool {
@@ -221,9 +222,9 @@ extension Float: TangentScalar {
         }
     }
     public static func _crossHadamardAccumulate(m: Int, n: Int, k: Int, a: [Float], b: [Float], f: [Float]?, alpha: Float,
-                                                theta: inout [Float], upper: Bool, isa: Int32) -> Int32 {
-        tk_cross_hadamard_accumulate_isa_f32(isa, Int64(m), Int64(n), Int64(k), a, Int64(k), b, Int64(k), f, Int64(n),
-                                             alpha, &theta, Int64(n), upper ? 1 : 0)
+                                                base: [Float]?, theta: inout [Float], upper: Bool, isa: Int32) -> Int32 {
+        tk_cross_hadamard_isa_f32(isa, Int64(m), Int64(n), Int64(k), a, Int64(k), b, Int64(k), f, Int64(n), alpha, base,
+                                 Int64(n), &theta, Int64(n), upper ? 1 : 0)
     }
     public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Float], f: [Float]?, alpha: Float,
                                                theta: inout [Float]) -> Bool {

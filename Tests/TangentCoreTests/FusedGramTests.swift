@@ -100,4 +100,23 @@ struct FusedGramTests {
             try theta.addCrossHadamard(of: a, b, factor: nil, alpha: 1, upper: true, isa: -1)
         }
     }
+
+    @Test("Θ = C + α·F ⊙ (D·Dᵀ) into a fresh buffer equals copying C and accumulating, in every instruction set",
+          arguments: [(1, 3), (29, 40), (130, 515)])
+    func baseReplacesTheta(n: Int, k: Int) throws {
+        let d = randomMatrix(n, k, seed: UInt64(7 * n + k), as: Double.self)
+        let f = randomSymmetric(n, seed: 21), c = randomSymmetric(n, seed: 22)
+        var expected = c
+        try expected.addUpperGramHadamard(of: d, factor: f, alpha: 0.4)
+        expected.symmetrizeFromUpper()
+        for isa in Self.variants {
+            var theta = Matrix<Double>(rows: n, columns: n, repeating: .nan)  // every entry on or above the diagonal is written
+            try theta.addCrossHadamard(of: d, d, factor: f, alpha: 0.4, base: c, upper: true, isa: isa)
+            theta.symmetrizeFromUpper()
+            #expect(theta.relativeDifference(to: expected) < 1e-14, "isa \(isa)")
+        }
+        var viaPublic = try Matrix.upperGramHadamard(of: d, factor: f, plus: c, alpha: 0.4)
+        viaPublic.symmetrizeFromUpper()
+        #expect(viaPublic.relativeDifference(to: expected) < 1e-14)
+    }
 }

@@ -119,7 +119,9 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
         let testFactors = hasTest ? try (0..<layerCount).map(testFactor) : []
         if options.perLayer { r.layers = (0..<layerCount).map { _ in [] } }
         for head in 0..<c {
-            var theta = outputFactor
+            // Θ starts as the output factor; without per_layer the first signal Gram writes A_L + A_l ⊙ (δδᵀ)
+            // straight into a fresh buffer instead of copying A_L into it first.
+            var theta = options.perLayer || last == 0 ? outputFactor : Matrix<Scalar>(rows: 0, columns: 0)
             var thetaTest = hasTest ? testFactors[last] : Matrix(rows: 0, columns: n)
             if options.perLayer {
                 var output = outputFactor
@@ -137,6 +139,8 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
                     theta += contribution
                     contribution.symmetrizeFromUpper()
                     r.layers![l].append(contribution)
+                } else if l == last - 1 {
+                    theta = try Matrix.upperGramHadamard(of: delta!, factor: factors[l], plus: outputFactor)
                 } else {
                     try theta.addUpperGramHadamard(of: delta!, factor: factors[l])
                 }

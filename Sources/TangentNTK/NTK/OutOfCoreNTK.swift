@@ -363,8 +363,16 @@ struct NTKTiler<Scalar: TangentScalar> {
                 diagonal: Bool) throws -> Matrix<Scalar> {
         let rowSignals = try signals(head: head, rows)
         let columnSignals = diagonal ? rowSignals : try signals(head: head, columns)
-        var theta = factors[arch.layerCount - 1]
-        for l in 0..<(arch.layerCount - 1) {
+        let last = arch.layerCount - 1
+        if diagonal && last > 0 {
+            // The first Gram writes A_L + A_0 ⊙ (δδᵀ) into a fresh buffer (no copy of A_L first).
+            var theta = try Matrix.upperGramHadamard(of: rowSignals[0], factor: factors[0], plus: factors[last])
+            for l in 1..<last { try theta.addUpperGramHadamard(of: rowSignals[l], factor: factors[l]) }
+            theta.symmetrizeFromUpper()
+            return theta
+        }
+        var theta = factors[last]
+        for l in 0..<last {
             if diagonal {
                 try theta.addUpperGramHadamard(of: rowSignals[l], factor: factors[l])
             } else {
