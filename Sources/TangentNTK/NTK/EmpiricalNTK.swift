@@ -172,16 +172,8 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
 
     /// δ^c_l (0-based layer l ≤ L−1) from δ^c_{l+1} (nil for the last hidden layer, where δ_{L+1} = e_c).
     func nextSignal(head: Int, layer l: Int, previous: Matrix<Scalar>?, _ pass: NTKForward<Scalar>) throws -> Matrix<Scalar> {
-        let a = Scalar(arch.scaling(layer: l + 1).weightMultiplier)
-        var delta: Matrix<Scalar>
-        if let previous {
-            delta = try previous.matmul(weights[l + 1], alpha: a)
-        } else {
-            delta = Matrix<Scalar>(rows: pass.inputs[0].rows, columns: weights[l + 1].columns)
-            delta.addToEveryRow(weights[l + 1].row(head).map { a * $0 })
-        }
-        delta.multiplyElementwise(by: pass.derivatives[l])
-        return delta
+        try backwardSignal(head: head, layer: l, previous: previous, rows: pass.inputs[0].rows, weights: weights,
+                           derivative: pass.derivatives[l], architecture: arch)
     }
 
     // Rows in blocks when the factors do not fit: A_l[rows] and (δ_l[rows]·δ_lᵀ) recomputed per head by GEMM.
@@ -257,4 +249,21 @@ extension Matrix {
         precondition(block.rows == range.count && block.columns == columns, "setRows shape")
         elements.replaceSubrange(range.lowerBound * columns..<range.upperBound * columns, with: block.elements)
     }
+}
+
+/// δ^c_l (0-based layer l ≤ L−1) of a batch of `rows` samples from δ^c_{l+1} (nil for the last hidden layer, where
+/// δ_{L+1} = e_c): δ^c_l = (a_{l+1}·δ^c_{l+1}·W_{l+1}) ⊙ φ'(h_l). Shared by the in-memory and out-of-core kernels.
+func backwardSignal<Scalar: TangentScalar>(head: Int, layer l: Int, previous: Matrix<Scalar>?, rows: Int,
+                                           weights: [Matrix<Scalar>], derivative: Matrix<Scalar>,
+                                           architecture arch: MLPArchitecture) throws -> Matrix<Scalar> {
+    let a = Scalar(arch.scaling(layer: l + 1).weightMultiplier)
+    var delta: Matrix<Scalar>
+    if let previous {
+        delta = try previous.matmul(weights[l + 1], alpha: a)
+    } else {
+        delta = Matrix<Scalar>(rows: rows, columns: weights[l + 1].columns)
+        delta.addToEveryRow(weights[l + 1].row(head).map { a * $0 })
+    }
+    delta.multiplyElementwise(by: derivative)
+    return delta
 }

@@ -336,23 +336,14 @@ struct NTKTiler<Scalar: TangentScalar> {
         }
     }
 
-    /// δ^c_l of a block for l = 0 … L−1 (as `empiricalNTK`'s `nextSignal`, row by row the same).
+    /// δ^c_l of a block for l = 0 … L−1 (`backwardSignal`, as in `empiricalNTK`).
     func signals(head: Int, _ pass: LayerWalk<Scalar>) throws -> [Matrix<Scalar>] {
-        let layerCount = arch.layerCount
-        var out = [Matrix<Scalar>](repeating: Matrix(rows: 0, columns: 0), count: layerCount - 1)
+        var out = [Matrix<Scalar>](repeating: Matrix(rows: 0, columns: 0), count: arch.layerCount - 1)
         var delta: Matrix<Scalar>? = nil
-        for l in stride(from: layerCount - 2, through: 0, by: -1) {
-            let a = Scalar(arch.scaling(layer: l + 1).weightMultiplier)
-            var d: Matrix<Scalar>
-            if let delta {
-                d = try delta.matmul(weights[l + 1], alpha: a)
-            } else {
-                d = Matrix<Scalar>(rows: pass.inputs[0].rows, columns: weights[l + 1].columns)
-                d.addToEveryRow(weights[l + 1].row(head).map { a * $0 })
-            }
-            d.multiplyElementwise(by: pass.derivatives[l])
-            out[l] = d
-            delta = d
+        for l in stride(from: arch.layerCount - 2, through: 0, by: -1) {
+            delta = try backwardSignal(head: head, layer: l, previous: delta, rows: pass.inputs[0].rows,
+                                       weights: weights, derivative: pass.derivatives[l], architecture: arch)
+            out[l] = delta!
         }
         return out
     }
