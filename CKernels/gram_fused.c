@@ -181,24 +181,6 @@ TK_FUSED(float, tk_fused_avx512_f32, TK_AVX512, 16, 12, 96, 256)
             return tk_fused_avx512_##SUFFIX(m, n, k, a, lda, b, ldb, f, ldf, alpha, c, ldc, theta, ldt, upper); \
         }                                                                                                       \
         return tk_fused_avx2_##SUFFIX(m, n, k, a, lda, b, ldb, f, ldf, alpha, c, ldc, theta, ldt, upper);       \
-    }                                                                                                           \
-                                                                                                                \
-    int tk_cross_hadamard_accumulate_##SUFFIX(int64_t m, int64_t n, int64_t k, const REAL *a, int64_t lda,      \
-                                              const REAL *b, int64_t ldb, const REAL *f, int64_t ldf,           \
-                                              REAL alpha, REAL *theta, int64_t ldt, int upper) {                \
-        return tk_cross_hadamard_isa_##SUFFIX(-1, m, n, k, a, lda, b, ldb, f, ldf, alpha, NULL, 0, theta, ldt,  \
-                                              upper);                                                           \
-    }                                                                                                           \
-                                                                                                                \
-    int tk_gram_hadamard_accumulate_##SUFFIX(int64_t n, int64_t k, const REAL *d, int64_t ldd, const REAL *f,  \
-                                             int64_t ldf, REAL alpha, REAL *theta, int64_t ldt) {               \
-        return tk_cross_hadamard_accumulate_##SUFFIX(n, n, k, d, ldd, d, ldd, f, ldf, alpha, theta, ldt, 1);    \
-    }                                                                                                           \
-                                                                                                                \
-    int tk_gram_hadamard_init_##SUFFIX(int64_t n, int64_t k, const REAL *d, int64_t ldd, const REAL *f,        \
-                                       int64_t ldf, REAL alpha, const REAL *c, int64_t ldc, REAL *theta,        \
-                                       int64_t ldt) {                                                           \
-        return tk_cross_hadamard_isa_##SUFFIX(-1, n, n, k, d, ldd, d, ldd, f, ldf, alpha, c, ldc, theta, ldt, 1); \
     }
 
 TK_FUSED_PUBLIC(double, f64)

@@ -35,37 +35,14 @@ int tk_use_avx512(void);
 void tk_gram_f64(const double *a, int64_t n, int64_t p, int64_t lda, double *g, int64_t ldg);
 void tk_gram_f32(const float *a, int64_t n, int64_t p, int64_t lda, float *g, int64_t ldg);
 
-/// Θ[i, j] += alpha·F[i, j]·(D·Dᵀ)[i, j] for j ≥ i (F = NULL: Θ[i, j] += alpha·(D·Dᵀ)[i, j]); D is n × k (row stride
-/// ldd), F and Θ are n × n (row strides ldf, ldt). The Gram D·Dᵀ is never stored: packed panels and a register-
-/// blocked micro-kernel reduce slices of k, and each slice's partial sums go through the fused epilogue. Only the
-/// upper triangle of Θ is written (mirror it afterwards). Returns 0, or -1 when scratch memory could not be
-/// allocated (Θ is then incomplete).
-int tk_gram_hadamard_accumulate_f64(int64_t n, int64_t k, const double *d, int64_t ldd, const double *f,
-                                     int64_t ldf, double alpha, double *theta, int64_t ldt);
-int tk_gram_hadamard_accumulate_f32(int64_t n, int64_t k, const float *d, int64_t ldd, const float *f,
-                                     int64_t ldf, float alpha, float *theta, int64_t ldt);
-
-/// Θ[i, j] += alpha·F[i, j]·(A·Bᵀ)[i, j] for A m × k and B n × k (row strides lda, ldb), F and Θ m × n (row strides
-/// ldf, ldt; F = NULL: no factor): the same fused kernel for a rectangular tile. With upper = 1 (A and B the same
-/// rows, m = n) only j ≥ i is written. Returns 0, -1 when scratch memory could not be allocated, -2 for upper with
-/// m ≠ n.
-int tk_cross_hadamard_accumulate_f64(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, const double *b,
-                                     int64_t ldb, const double *f, int64_t ldf, double alpha, double *theta,
-                                     int64_t ldt, int upper);
-int tk_cross_hadamard_accumulate_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
-                                     int64_t ldb, const float *f, int64_t ldf, float alpha, float *theta,
-                                     int64_t ldt, int upper);
-
-/// Θ[i, j] = C[i, j] + alpha·F[i, j]·(D·Dᵀ)[i, j] for j ≥ i: the upper kernel with Θ's old values replaced by C's
-/// (C and Θ may not overlap; Θ may be uninitialized). Saves copying C into Θ first.
-int tk_gram_hadamard_init_f64(int64_t n, int64_t k, const double *d, int64_t ldd, const double *f, int64_t ldf,
-                              double alpha, const double *c, int64_t ldc, double *theta, int64_t ldt);
-int tk_gram_hadamard_init_f32(int64_t n, int64_t k, const float *d, int64_t ldd, const float *f, int64_t ldf,
-                              float alpha, const float *c, int64_t ldc, float *theta, int64_t ldt);
-
-/// The general form: Θ[i, j] = (C ? C[i, j] : Θ[i, j]) + alpha·F[i, j]·(A·Bᵀ)[i, j], with the instruction set named:
-/// isa 0 = AVX2, 1 = AVX-512 (-3 when the CPU lacks it), -1 = the process-wide choice. Tests check both variants
-/// through it without touching the process-wide choice.
+/// The fused Gram + Hadamard kernel of the NTK: Θ[i, j] = (C ? C[i, j] : Θ[i, j]) + alpha·F[i, j]·(A·Bᵀ)[i, j] for
+/// A m × k and B n × k (row strides lda, ldb), F, C and Θ m × n (row strides ldf, ldc, ldt; F = NULL: no factor;
+/// C = NULL: accumulate into Θ; C must not overlap Θ, which may then be uninitialized). The Gram A·Bᵀ is never
+/// stored: packed panels and a register-blocked micro-kernel reduce slices of k, and the partial sums go through the
+/// fused epilogue once. With upper = 1 (A and B the same rows, m = n) only j ≥ i is written (mirror it afterwards).
+/// isa names the instruction set: 0 = AVX2, 1 = AVX-512, -1 = the process-wide choice (`tk_use_avx512`); tests
+/// check both variants through it without touching that choice. Returns 0; -1 when scratch memory could not be
+/// allocated (Θ is then incomplete); -2 for upper with m ≠ n; -3 for AVX-512 on a CPU without it.
 int tk_cross_hadamard_isa_f64(int isa, int64_t m, int64_t n, int64_t k, const double *a, int64_t lda,
                               const double *b, int64_t ldb, const double *f, int64_t ldf, double alpha,
                               const double *c, int64_t ldc, double *theta, int64_t ldt, int upper);

@@ -79,10 +79,7 @@ extension Matrix {
             throw NumericsError(.shapeMismatch, "addUpperGramHadamard: self \(rows)×\(columns), D \(d.rows)×\(d.columns), "
                                 + "factor \(factor.map { "\($0.rows)×\($0.columns)" } ?? "none")")
         }
-        guard Scalar._gramHadamardAccumulate(n: rows, k: d.columns, d: d.elements, f: factor?.elements, alpha: alpha,
-                                             theta: &elements) else {
-            throw NumericsError(.tooLarge, "out of memory for the Gram kernel's packing buffers")
-        }
+        try addCrossHadamard(of: d, d, factor: factor, alpha: alpha, upper: true, isa: -1)
     }
 
     /// self += alpha·F ⊙ (A·Bᵀ), or alpha·(A·Bᵀ) without `factor`: the fused kernel of `addUpperGramHadamard` for a

@@ -29,8 +29,6 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _fill(_ c: Self, _ y: inout [Self])
     /// y += c for every element (C kernel).
     static func _addConstant(_ c: Self, y: inout [Self])
-    /// Upper triangle of Θ += alpha·F ⊙ (D·Dᵀ) (F nil: without the factor); false when scratch memory ran out.
-    static func _gramHadamardAccumulate(n: Int, k: Int, d: [Self], f: [Self]?, alpha: Self, theta: inout [Self]) -> Bool
     /// Θ += alpha·F ⊙ (A·Bᵀ) for A m × k, B n × k, Θ and F m × n (F nil: without the factor); false when scratch
     /// memory ran out. `upper`: only j ≥ i (A = B). `isa`: -1 the process-wide choice, 0 AVX2, 1 AVX-512.
     /// With `base`, Θ = base + … instead of Θ += … (Θ may then be uninitialized).
@@ -106,13 +104,6 @@ extension Double: TangentScalar {
                                                 base: [Double]?, theta: inout [Double], upper: Bool, isa: Int32) -> Int32 {
         tk_cross_hadamard_isa_f64(isa, Int64(m), Int64(n), Int64(k), a, Int64(k), b, Int64(k), f, Int64(n), alpha, base,
                                  Int64(n), &theta, Int64(n), upper ? 1 : 0)
-    }
-    public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Double], f: [Double]?, alpha: Double,
-                                               theta: inout [Double]) -> Bool {
-        if let f {
-            return tk_gram_hadamard_accumulate_f64(Int64(n), Int64(k), d, Int64(k), f, Int64(n), alpha, &theta, Int64(n)) == 0
-        }
-        return tk_gram_hadamard_accumulate_f64(Int64(n), Int64(k), d, Int64(k), nil, Int64(n), alpha, &theta, Int64(n)) == 0
     }
     public static func _addScaled(alpha: Double, x: [Double], y: inout [Double]) {
         tk_add_scaled_f64(Int64(y.count), alpha, x, &y)
@@ -225,13 +216,6 @@ extension Float: TangentScalar {
                                                 base: [Float]?, theta: inout [Float], upper: Bool, isa: Int32) -> Int32 {
         tk_cross_hadamard_isa_f32(isa, Int64(m), Int64(n), Int64(k), a, Int64(k), b, Int64(k), f, Int64(n), alpha, base,
                                  Int64(n), &theta, Int64(n), upper ? 1 : 0)
-    }
-    public static func _gramHadamardAccumulate(n: Int, k: Int, d: [Float], f: [Float]?, alpha: Float,
-                                               theta: inout [Float]) -> Bool {
-        if let f {
-            return tk_gram_hadamard_accumulate_f32(Int64(n), Int64(k), d, Int64(k), f, Int64(n), alpha, &theta, Int64(n)) == 0
-        }
-        return tk_gram_hadamard_accumulate_f32(Int64(n), Int64(k), d, Int64(k), nil, Int64(n), alpha, &theta, Int64(n)) == 0
     }
     public static func _addScaled(alpha: Float, x: [Float], y: inout [Float]) {
         tk_add_scaled_f32(Int64(y.count), alpha, x, &y)
