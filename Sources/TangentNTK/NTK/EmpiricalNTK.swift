@@ -57,10 +57,7 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
         return a
     }
     func testFactor(_ l: Int) throws -> Matrix<Scalar> {
-        let (w, b) = factorScales(l)
-        var a = try test!.inputs[l].matmul(train.inputs[l], transposeOther: true, alpha: w)
-        if b != 0 { a.addConstant(b) }
-        return a
+        try layerFactor(test!.inputs[l], train.inputs[l], scales: factorScales(l))
     }
 
     /// δ^c_l for every layer l = 0 … L (0-based; the output layer's is the constant e_c and is not stored).
@@ -193,9 +190,7 @@ public func empiricalNTK<Scalar: TangentScalar>(_ model: MLP, inputs x: Matrix<D
                     let range = start..<min(start + blockRows, rowsTotal)
                     var block = Matrix<Scalar>(rows: range.count, columns: n)
                     for l in 0..<layerCount {
-                        let (w, b) = factorScales(l)
-                        var a = try pass.inputs[l].rows(range).matmul(train.inputs[l], transposeOther: true, alpha: w)
-                        if b != 0 { a.addConstant(b) }
+                        var a = try layerFactor(pass.inputs[l].rows(range), train.inputs[l], scales: factorScales(l))
                         if l < layerCount - 1 {
                             a.multiplyElementwise(by: try sig[l].rows(range).matmul(signals[l], transposeOther: true))
                         }
@@ -266,4 +261,12 @@ func backwardSignal<Scalar: TangentScalar>(head: Int, layer l: Int, previous: Ma
     }
     delta.multiplyElementwise(by: derivative)
     return delta
+}
+
+/// The layer factor A_l = w·X·Yᵀ + b of two batches' layer inputs (GEMM), with (w, b) = (c_W·a_l², c_b·β_l²) from
+/// `MLPArchitecture.ntkFactorScales`.
+func layerFactor<Scalar: TangentScalar>(_ x: Matrix<Scalar>, _ y: Matrix<Scalar>, scales: (Scalar, Scalar)) throws -> Matrix<Scalar> {
+    var a = try x.matmul(y, transposeOther: true, alpha: scales.0)
+    if scales.1 != 0 { a.addConstant(scales.1) }
+    return a
 }

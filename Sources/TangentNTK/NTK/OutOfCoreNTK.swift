@@ -329,10 +329,8 @@ struct NTKTiler<Scalar: TangentScalar> {
     /// A_l[I,J] = c_W·a_l²·x_l[I]·x_l[J]ᵀ + c_b·β_l² for every layer l (GEMM).
     func factors(_ rows: LayerWalk<Scalar>, _ columns: LayerWalk<Scalar>) throws -> [Matrix<Scalar>] {
         try (0..<arch.layerCount).map { l in
-            let (w, b) = arch.ntkFactorScales(layer: l, weighting: options.weighting) as (Scalar, Scalar)
-            var a = try rows.inputs[l].matmul(columns.inputs[l], transposeOther: true, alpha: w)
-            if b != 0 { a.addConstant(b) }
-            return a
+            try layerFactor(rows.inputs[l], columns.inputs[l],
+                            scales: arch.ntkFactorScales(layer: l, weighting: options.weighting))
         }
     }
 
